@@ -1,0 +1,25 @@
+"""The REST API under /api/v1 with its OpenAPI 3 schema at /api/v1/openapi.json."""
+
+from __future__ import annotations
+
+from ninja import NinjaAPI
+
+from keel.audit.api import router as audit_router
+from keel.core.api import install_problem_handlers
+from keel.events.api import router as events_router
+from keel.organization.api import router as organization_router
+
+api = NinjaAPI(
+    title="Keel API",
+    version="1.0.0",
+    description=(
+        "The Keel operations platform. Authenticate with `Authorization: Bearer <token>` "
+        "(create tokens under Technology & automation → API tokens). Every operation names "
+        "the action it needs in `x-keel-action`. Errors are RFC 9457 problem+json."
+    ),
+    urls_namespace="api",
+)
+install_problem_handlers(api)
+api.add_router("/", organization_router)
+api.add_router("/", events_router)
+api.add_router("/", audit_router)

@@ -1,0 +1,10 @@
+from django.apps import AppConfig
+
+
+class AuditConfig(AppConfig):
+    name = "keel.audit"
+    label = "audit"
+    verbose_name = "Audit trail"
+
+    def ready(self) -> None:
+        from keel.audit import permissions  # noqa: F401

@@ -1,0 +1,61 @@
+"""Middleware: request metadata for the audit trail; problem+json for failures."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from django.http import HttpRequest, HttpResponse, JsonResponse
+
+from keel.core.context import RequestMeta, request_meta
+
+logger = logging.getLogger("keel")
+
+
+def client_ip(request: HttpRequest) -> str | None:
+    # Behind a proxy, configure it to set REMOTE_ADDR (e.g. with a trusted proxy module);
+    # X-Forwarded-For is client-controlled and is not trusted here.
+    return request.META.get("REMOTE_ADDR") or None
+
+
+class RequestContextMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        channel = "api" if request.path.startswith("/api/") else "web"
+        meta = RequestMeta(
+            ip_address=client_ip(request),
+            user_agent=request.META.get("HTTP_USER_AGENT", "")[:300],
+            channel=channel,
+        )
+        with request_meta(meta):
+            response = self.get_response(request)
+        response["X-Request-ID"] = meta.request_id
+        return response
+
+
+def problem_response(status: int, title: str, detail: str, **extra: object) -> JsonResponse:
+    body: dict[str, object] = {"type": "about:blank", "title": title, "status": status, "detail": detail}
+    body.update(extra)
+    return JsonResponse(body, status=status, content_type="application/problem+json")
+
+
+class ProblemMiddleware:
+    """Turns an unexpected exception under /api/ into a problem+json 500 without a trace.
+
+    Web pages get Django's own 500 page (templates/500.html), which never shows a trace
+    when DEBUG is off.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if request.path.startswith("/api/"):
+            logger.exception("unhandled error in %s", request.path)
+            return problem_response(500, "Internal server error", "The server failed; the error was logged.")
+        return None

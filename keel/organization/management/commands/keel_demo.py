@@ -1,0 +1,155 @@
+"""Set up the demo company: sites, departments, teams, one person per job title.
+
+Passwords are generated, printed once and written to var/demo-logins.txt (mode 600).
+Refused outside demo mode, so production never gets default accounts.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import transaction
+
+from keel.core.context import RequestMeta, request_meta
+from keel.events import ocel
+from keel.events import services as event_services
+from keel.organization import services
+from keel.organization.models import Department, JobTitle, Person, Site, Team
+
+SITES = [
+    ("dub", "Dublin fulfillment centre", "warehouse", "IE", "EUR", "Europe/Dublin"),
+    ("rtm", "Rotterdam distribution centre", "warehouse", "NL", "EUR", "Europe/Amsterdam"),
+    ("cmh", "Columbus fulfillment centre", "warehouse", "US", "USD", "America/New_York"),
+    ("hq", "Head office, London", "office", "GB", "GBP", "Europe/London"),
+]
+DEPARTMENTS = [
+    ("operations", "Operations"), ("supply-chain", "Supply Chain"), ("logistics", "Logistics"),
+    ("customer-success", "Customer Success"), ("business-operations", "Business Operations"),
+    ("revenue", "Revenue & Sales"), ("product", "Product"), ("finance-admin", "Finance & Administration"),
+    ("process-excellence", "Process Excellence"),
+]
+TEAMS = [("Inbound", "operations", "dub"), ("Picking", "operations", "dub"), ("Packing", "operations", "dub"),
+         ("Shipping", "logistics", "dub"), ("Inbound", "operations", "cmh"), ("Packing", "operations", "cmh"),
+         ("Support tier 1", "customer-success", "dub")]
+# title slug -> (full name, site code, department code)
+PEOPLE = {
+    "chief-operating-officer": ("Maya Okafor", "hq", "operations"),
+    "chief-administrative-officer": ("Daniel Brennan", "hq", "finance-admin"),
+    "chief-supply-chain-officer": ("Priya Raman", "hq", "supply-chain"),
+    "chief-logistics-officer": ("Tomás Herrera", "hq", "logistics"),
+    "vp-of-operations": ("Grace Whitfield", "hq", "operations"),
+    "vp-of-supply-chain": ("Hiroshi Tanaka", "hq", "supply-chain"),
+    "vp-of-logistics": ("Amara Nwosu", "hq", "logistics"),
+    "vp-of-business-operations": ("Lucas Meyer", "hq", "business-operations"),
+    "vp-of-customer-experience": ("Sofia Lindqvist", "hq", "customer-success"),
+    "vp-of-process-improvement": ("Kwame Mensah", "hq", "process-excellence"),
+    "director-of-operations": ("Elena Petrova", "hq", "operations"),
+    "director-of-supply-chain": ("Marcus Reid", "rtm", "supply-chain"),
+    "director-of-logistics": ("Isabel Costa", "rtm", "logistics"),
+    "director-of-business-process-optimization": ("Noah Fischer", "hq", "process-excellence"),
+    "director-of-customer-success-and-operations": ("Aisha Karim", "hq", "customer-success"),
+    "director-of-continuous-improvement": ("Liam O'Connor", "dub", "process-excellence"),
+    "operations-manager": ("Chloé Martin", "dub", "operations"),
+    "supply-chain-manager": ("Ravi Patel", "rtm", "supply-chain"),
+    "logistics-manager": ("Jonas Berg", "rtm", "logistics"),
+    "business-operations-manager": ("Hannah Schmidt", "hq", "business-operations"),
+    "customer-success-operations-manager": ("Mateo Rossi", "dub", "customer-success"),
+    "process-improvement-manager": ("Yuki Sato", "dub", "process-excellence"),
+    "fulfillment-manager": ("Fiona Gallagher", "dub", "operations"),
+    "head-of-business-operations": ("Oliver Grant", "hq", "business-operations"),
+    "strategic-operations-lead": ("Zara Ahmed", "hq", "operations"),
+    "global-operations-manager": ("Diego Alvarez", "cmh", "operations"),
+    "revenue-operations-manager": ("Emily Chen", "hq", "revenue"),
+    "sales-operations-manager": ("Samuel Osei", "hq", "revenue"),
+    "product-operations-manager": ("Nina Kowalski", "hq", "product"),
+    "customer-operations-manager": ("Ben Carter", "cmh", "customer-success"),
+    "ecommerce-operations-manager": ("Laura Dubois", "dub", "operations"),
+}
+SAMPLE_LOG = Path(__file__).resolve().parents[3] / "events" / "samples" / "ocel20_example.jsonocel"
+
+
+class Command(BaseCommand):
+    help = "Load the demo company into the database and print the logins."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--port", type=int, default=8000)
+        parser.add_argument("--no-serve", action="store_true", help="Set up, print logins, do not serve")
+        parser.add_argument("--reset", action="store_true", help="Delete the SQLite file and start again")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if not settings.KEEL_DEMO_MODE:
+            raise CommandError("The demo company is only for embedded/demo mode (KEEL_DEMO_MODE=true).")
+        if options["reset"]:
+            name = str(settings.DATABASES["default"]["NAME"])
+            if settings.DATABASES["default"]["ENGINE"].endswith("sqlite3") and os.path.exists(name):
+                from django.db import connections
+
+                connections.close_all()
+                for suffix in ("", "-wal", "-shm"):
+                    Path(name + suffix).unlink(missing_ok=True)
+        call_command("migrate", interactive=False, verbosity=0)
+        logins_path = Path(settings.BASE_DIR) / "var" / "demo-logins.txt"
+        if Person.objects.exists():
+            self.stdout.write("The demo company is already loaded.")
+            if logins_path.exists():
+                self.stdout.write(logins_path.read_text())
+        else:
+            with request_meta(RequestMeta(channel="cli")):
+                logins = self.load()
+            text = self.format_logins(logins)
+            logins_path.parent.mkdir(exist_ok=True)
+            logins_path.write_text(text)
+            logins_path.chmod(0o600)
+            self.stdout.write(text)
+            self.stdout.write(f"(These logins are also in {logins_path}.)")
+        if not options["no_serve"]:
+            call_command("keel_serve", port=options["port"])
+
+    @transaction.atomic
+    def load(self) -> list[tuple[str, str, str]]:
+        sites = {
+            code: services.create_site(actor=None, code=code, name=name, kind=kind, country=country,
+                                       currency=currency, time_zone=zone)
+            for code, name, kind, country, currency, zone in SITES
+        }
+        departments = {code: services.create_department(actor=None, code=code, name=name) for code, name in DEPARTMENTS}
+        teams: dict[tuple[str, str], Team] = {}
+        for name, department, site in TEAMS:
+            teams[(department, site)] = services.create_team(
+                actor=None, name=name, department=departments[department], site=sites[site]
+            )
+        logins = []
+        admin_password = secrets.token_urlsafe(12)
+        services.create_person(
+            actor=None, email="admin@example.com", full_name="Keel Administrator",
+            title=JobTitle.objects.get(slug="chief-operating-officer"), site=sites["hq"],
+            department=departments["operations"], password=admin_password, is_superuser=True,
+        )
+        logins.append(("admin@example.com", admin_password, "Administrator (all actions)"))
+        for title in JobTitle.objects.order_by("sort_order"):
+            full_name, site_code, department_code = PEOPLE[title.slug]
+            password = secrets.token_urlsafe(12)
+            email = f"{title.slug}@example.com"
+            services.create_person(
+                actor=None, email=email, full_name=full_name, title=title, site=sites[site_code],
+                department=departments[department_code], password=password,
+                team=teams.get((department_code, site_code)),
+                time_zone=dict((s[0], s[5]) for s in SITES)[site_code],
+            )
+            logins.append((email, password, title.name))
+        if SAMPLE_LOG.exists():
+            event_services.import_log(actor=None, log=ocel.read_log(SAMPLE_LOG), source="ocel-example",
+                                      filename=SAMPLE_LOG.name)
+        return logins
+
+    def format_logins(self, logins: list[tuple[str, str, str]]) -> str:
+        width = max(len(email) for email, _, _ in logins)
+        lines = ["", "Keel demo company: sign in at the address below with any of these logins.", ""]
+        lines += [f"  {email:<{width}}  {password}  {title}" for email, password, title in logins]
+        return "\n".join(lines) + "\n"
