@@ -5,8 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import dj_database_url
-
-from django.core.exceptions import ImproperlyConfigured  # noqa: F401
+from django.core.exceptions import ImproperlyConfigured
 
 from config.env import BASE_DIR, default_database_url, env_bool, env_int, env_list, env_str
 

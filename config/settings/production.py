@@ -3,7 +3,7 @@
 Required environment: KEEL_SECRET_KEY, KEEL_ALLOWED_HOSTS, KEEL_DATABASE_URL.
 """
 
-from config.settings.base import *  # noqa: F403
+from config.settings.base import *
 
 SECRET_KEY = env_str("KEEL_SECRET_KEY")
 ALLOWED_HOSTS = env_list("KEEL_ALLOWED_HOSTS", [])

@@ -1,6 +1,6 @@
 """Test settings: the database comes from KEEL_DATABASE_URL like every other mode."""
 
-from config.settings.base import *  # noqa: F403
+from config.settings.base import *
 
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",

@@ -41,7 +41,7 @@ class AuditQuery(Schema):
 
 @router.get("/audit", response=Page[AuditRecordOut], action=VIEW_AUDIT.code, summary="Audit records in scope")
 def list_audit(request: HttpRequest, filters: Query[AuditQuery], page: Query[PageParams]) -> dict[str, Any]:
-    rows = selectors.audit_records(
+    rows: Any = selectors.audit_records(
         actor=request.auth,  # type: ignore[attr-defined]
         action=filters.action, object_type=filters.object_type, search=filters.q,
         since=filters.since, until=filters.until,

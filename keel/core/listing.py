@@ -95,7 +95,7 @@ class Listing:
         return "?" + urlencode(params)
 
     def sort_links(self) -> list[dict[str, object]]:
-        links = []
+        links: list[dict[str, object]] = []
         for column in self.columns:
             if not column.sort:
                 links.append({"column": column, "url": None, "direction": ""})

@@ -12,13 +12,14 @@ from typing import Any, TypeVar
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.utils.module_loading import import_string
 
 from keel.core.errors import KeelError
 from keel.core.permissions import get_action
 
-V = TypeVar("V", bound=Callable[..., HttpResponse])
+V = TypeVar("V", bound=Callable[..., HttpResponseBase])
 
 
 def requires(action: str) -> Callable[[V], V]:
@@ -27,7 +28,7 @@ def requires(action: str) -> Callable[[V], V]:
 
     def decorator(view: V) -> V:
         @wraps(view)
-        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
             user = request.user
             if not user.is_authenticated:
                 if request.headers.get("HX-Request"):
@@ -35,7 +36,7 @@ def requires(action: str) -> Callable[[V], V]:
                     response["HX-Redirect"] = settings.LOGIN_URL
                     return response
                 return redirect_to_login(request.get_full_path())
-            if not user.has_action(action):  # type: ignore[union-attr]
+            if not user.has_action(action):
                 for hook in getattr(settings, "KEEL_ACCESS_DENIED_HOOKS", []):
                     import_string(hook)(actor=user, action=action, path=request.path)
                 return render(

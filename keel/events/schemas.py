@@ -25,7 +25,7 @@ class EventIn(InputSchema):
 
 
 class RelationshipIn(InputSchema):
-    objectId: str = Field(..., min_length=1, max_length=200)  # noqa: N815 (OCEL 2.0 spelling)
+    objectId: str = Field(..., min_length=1, max_length=200)
     qualifier: str = Field("", max_length=200)
 
 

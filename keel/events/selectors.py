@@ -9,7 +9,14 @@ from django.db.models import Count, Q, QuerySet
 from django.utils.dateparse import parse_datetime
 
 from keel.events import ocel
-from keel.events.models import Event, EventObject, EventObjectLink, EventType, ObjectRelation, ObjectType
+from keel.events.models import (
+    Event,
+    EventObject,
+    EventObjectLink,
+    EventType,
+    ObjectRelation,
+    ObjectType,
+)
 from keel.events.permissions import EXPORT_EVENTS, VIEW_EVENT
 
 

@@ -22,7 +22,7 @@ from django.utils.dateparse import parse_datetime
 
 from keel.audit.choices import AuditAction
 from keel.audit.services import record_audit
-from keel.core.errors import Conflict, ProblemCollector, ValidationFailed
+from keel.core.errors import Conflict, ProblemCollector
 from keel.events import ocel
 from keel.events.models import (
     Event,
@@ -416,7 +416,7 @@ def _write_batch(
             Event(
                 ocel_id=event_id,
                 event_type=types.event_type(item["activity"].strip(), attributes),
-                occurred_at=_parse_time(item["time"]),
+                occurred_at=_parse_time(item["time"]) or timezone.now(),
                 attributes=attributes,
                 actor_id=actor_id,
                 source=source,
@@ -488,9 +488,9 @@ def import_log(*, actor: Any, log: ocel.OcelLog, source: str = "import", filenam
         taken |= set(
             Event.objects.filter(ocel_id__in=event_ids[start : start + 5000]).values_list("ocel_id", flat=True)
         )
-    for row, item in enumerate(log.events):
-        if item.id in taken:
-            problems.add("events.id", f"event {item.id!r} is already in the log", row)
+    for row, log_event in enumerate(log.events):
+        if log_event.id in taken:
+            problems.add("events.id", f"event {log_event.id!r} is already in the log", row)
         if len(problems.problems) >= 200:
             break
     problems.raise_if_any("The log was not imported; nothing was written.")

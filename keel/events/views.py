@@ -6,7 +6,7 @@ import tempfile
 from pathlib import Path
 
 from django.contrib import messages
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.dateparse import parse_date
@@ -63,7 +63,7 @@ def events_view(request: HttpRequest) -> HttpResponse:
 
 
 @requires(EXPORT_EVENTS.code)
-def export_view(request: HttpRequest) -> HttpResponse:
+def export_view(request: HttpRequest) -> HttpResponseBase:
     """Download the visible event log as OCEL 2.0 JSON (default) or SQLite."""
     file_format = "sqlite" if request.GET.get("format") == "sqlite" else "json"
     log = selectors.export_log(actor=request.user)

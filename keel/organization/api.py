@@ -37,7 +37,7 @@ def _person_out(person: Person) -> dict[str, Any]:
 
 
 def _actor_person(actor: Any) -> Person:
-    return getattr(actor, "person", actor)  # type: ignore[no-any-return]
+    return getattr(actor, "person", actor)
 
 
 @router.get("/me", response=MeOut, action=p.USE_KEEL.code, summary="The caller: person, actions and scope")

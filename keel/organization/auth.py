@@ -18,7 +18,7 @@ from keel.core.errors import PermissionDenied, Throttled
 from keel.core.scoping import Reach
 from keel.organization.models import ApiToken, LoginAttempt, Person
 
-TOKEN_PREFIX = "keel"
+TOKEN_PREFIX = "keel"  # noqa: S105 (public marker, not a secret)
 ALL_ACTIONS = "*"
 
 
@@ -94,7 +94,7 @@ def authenticate_session(request: HttpRequest) -> Person | None:
 
         if check_csrf(request) is not None:
             raise PermissionDenied("CSRF check failed: send the X-CSRFToken header.")
-    return user  # type: ignore[no-any-return]
+    return user
 
 
 # --- Sign-in throttle -----------------------------------------------------------------

@@ -52,7 +52,7 @@ def login_view(request: HttpRequest) -> HttpResponse:
             context["error"] = "That email and password do not match an active account."
             return render(request, "web/login.html", context, status=200)
         login(request, person)
-        organization_services.record_login(person=person)  # type: ignore[arg-type]
+        organization_services.record_login(person=person)
         return redirect(next_url or "web:home")
     return render(request, "web/login.html", context)
 
@@ -72,7 +72,7 @@ def home_view(request: HttpRequest) -> HttpResponse:
     title = person.title  # type: ignore[union-attr]
     levels = []
     for area in Area:
-        level = Level.MANAGE if person.is_superuser else Level.parse(title.area_levels.get(area.value, "none"))  # type: ignore[union-attr]
+        level = Level.MANAGE if person.is_superuser else Level.parse(title.area_levels.get(area.value, "none"))
         levels.append({"slug": area.value, "label": AREA_LABELS[area], "level": level.name.lower(), "rank": int(level)})
     recent = []
     if person.has_action("events.view_event"):  # type: ignore[union-attr]

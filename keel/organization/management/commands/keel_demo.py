@@ -20,7 +20,7 @@ from keel.core.context import RequestMeta, request_meta
 from keel.events import ocel
 from keel.events import services as event_services
 from keel.organization import services
-from keel.organization.models import Department, JobTitle, Person, Site, Team
+from keel.organization.models import JobTitle, Person, Team
 
 SITES = [
     ("dub", "Dublin fulfillment centre", "warehouse", "IE", "EUR", "Europe/Dublin"),
@@ -140,7 +140,7 @@ class Command(BaseCommand):
                 actor=None, email=email, full_name=full_name, title=title, site=sites[site_code],
                 department=departments[department_code], password=password,
                 team=teams.get((department_code, site_code)),
-                time_zone=dict((s[0], s[5]) for s in SITES)[site_code],
+                time_zone={s[0]: s[5] for s in SITES}[site_code],
             )
             logins.append((email, password, title.name))
         if SAMPLE_LOG.exists():

@@ -1,0 +1,113 @@
+"""Shared test fixtures: factories for sites, departments and people by job title."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from typing import Any
+
+import factory
+import pytest
+from django.test import Client
+
+from keel.core.context import RequestMeta, request_meta
+from keel.organization import services
+from keel.organization.models import Department, JobTitle, Person, Site
+
+PASSWORD = "correct horse battery staple"  # noqa: S105 (test fixture)
+
+
+def pytest_report_header() -> str:
+    return f"database: {os.environ.get('KEEL_DATABASE_URL', 'sqlite (default)')}"
+
+
+class SiteFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Site
+        django_get_or_create = ("code",)
+
+    code = factory.Sequence(lambda n: f"site-{n}")
+    name = factory.LazyAttribute(lambda site: f"Site {site.code}")
+    kind = "warehouse"
+    country = "IE"
+    currency = "EUR"
+    time_zone = "Europe/Dublin"
+
+
+class DepartmentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Department
+        django_get_or_create = ("code",)
+
+    code = factory.Sequence(lambda n: f"dept-{n}")
+    name = factory.LazyAttribute(lambda department: f"Department {department.code}")
+
+
+@pytest.fixture
+def site_dublin(db: Any) -> Site:
+    return SiteFactory(code="dub", name="Dublin", time_zone="Europe/Dublin")
+
+
+@pytest.fixture
+def site_columbus(db: Any) -> Site:
+    return SiteFactory(code="cmh", name="Columbus", country="US", currency="USD", time_zone="America/New_York")
+
+
+@pytest.fixture
+def department_ops(db: Any) -> Department:
+    return DepartmentFactory(code="operations", name="Operations")
+
+
+@pytest.fixture
+def department_sales(db: Any) -> Department:
+    return DepartmentFactory(code="revenue", name="Revenue & Sales")
+
+
+@pytest.fixture
+def make_person(db: Any, site_dublin: Site, department_ops: Department) -> Callable[..., Person]:
+    """Create a person with a catalogue title through the service, as the product does."""
+    counter = {"n": 0}
+
+    def make(title: str = "operations-manager", **overrides: Any) -> Person:
+        counter["n"] += 1
+        fields: dict[str, Any] = {
+            "email": f"{title}-{counter['n']}@example.com",
+            "full_name": f"{title.replace('-', ' ').title()} {counter['n']}",
+            "title": JobTitle.objects.get(slug=title),
+            "site": site_dublin,
+            "department": department_ops,
+            "password": PASSWORD,
+        }
+        fields.update(overrides)
+        with request_meta(RequestMeta(channel="test")):
+            return services.create_person(actor=None, **fields)
+
+    return make
+
+
+@pytest.fixture
+def admin(make_person: Callable[..., Person]) -> Person:
+    return make_person("chief-operating-officer", email="admin@example.com", is_superuser=True)
+
+
+@pytest.fixture
+def login() -> Callable[[Person], Client]:
+    def as_person(person: Person) -> Client:
+        client = Client()
+        client.force_login(person)
+        return client
+
+    return as_person
+
+
+@pytest.fixture
+def api_client() -> Callable[..., Client]:
+    """A client that sends a fresh API token of the person's (all their actions by default)."""
+
+    def for_person(person: Person, actions: list[str] | None = None) -> Client:
+        issued = services.create_api_token(
+            actor=person, person=person, name="test", actions=actions or ["*"], expires_in_days=30
+        )
+        return Client(HTTP_AUTHORIZATION=f"Bearer {issued.secret}")
+
+    return for_person
