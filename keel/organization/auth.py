@@ -55,7 +55,7 @@ class TokenActor:
 
 
 def parse_token(raw: str) -> tuple[str, str] | None:
-    parts = raw.split("_")
+    parts = raw.split("_", 2)
     if len(parts) != 3 or parts[0] != TOKEN_PREFIX or not parts[1] or not parts[2]:
         return None
     return parts[1], parts[2]

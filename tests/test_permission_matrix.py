@@ -1,0 +1,221 @@
+"""Deny by default, checked over every route, every title preset and anonymous callers.
+
+Given the URL configuration and the API's operations, when each of the 31 job titles and
+an anonymous caller requests each route, then the outcome matches the route's declared
+action: a log-in redirect or 401 for anonymous, 403 for a title without the action, and
+never a 2xx where the declared policy says no.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from config.api import api
+from keel.audit.models import AuditRecord
+from keel.core.api import KEEL_ACTION_KEY, ActionAuth
+from keel.organization.models import JobTitle, Person
+
+NINJA_PUBLIC = {"api:openapi-json", "api:openapi-view"}
+
+
+def walk(patterns: list[Any], prefix: str = "", namespace: str = "") -> Iterator[tuple[str, str, Any]]:
+    for entry in patterns:
+        if isinstance(entry, URLResolver):
+            space = f"{namespace}:{entry.namespace}" if entry.namespace and namespace else entry.namespace or namespace
+            yield from walk(entry.url_patterns, prefix + str(entry.pattern), space)
+        elif isinstance(entry, URLPattern):
+            name = f"{namespace}:{entry.name}" if namespace else str(entry.name)
+            yield prefix + str(entry.pattern), name, entry.callback
+
+
+def web_routes() -> list[tuple[str, str, Any]]:
+    return [route for route in walk(get_resolver().url_patterns) if not route[0].startswith("api/")]
+
+
+def test_every_web_route_declares_an_action_or_is_marked_public() -> None:
+    # Given every URL pattern outside the API
+    undeclared = [
+        (path, name)
+        for path, name, view in web_routes()
+        if not getattr(view, "keel_action", None) and not getattr(view, "keel_public", False)
+    ]
+    # Then none is left without a declaration
+    assert undeclared == []
+
+
+def test_public_web_routes_are_exactly_the_expected_ones() -> None:
+    public = sorted(name for _, name, view in web_routes() if getattr(view, "keel_public", False))
+    assert public == ["web:health", "web:login"]
+
+
+def test_every_api_operation_declares_an_action() -> None:
+    # Given the OpenAPI schema and the operations behind it
+    schema = api.get_openapi_schema()
+    missing = [
+        (path, method)
+        for path, methods in schema["paths"].items()
+        for method, operation in methods.items()
+        if KEEL_ACTION_KEY not in operation
+    ]
+    assert missing == []
+    for router_prefix, router in api._routers:  # noqa: B007
+        for path_view in router.path_operations.values():
+            for operation in path_view.operations:
+                assert [type(callback) for callback in operation.auth_callbacks] == [ActionAuth], operation.view_func
+
+
+def test_the_api_schema_views_are_the_only_api_routes_without_an_action() -> None:
+    names = {name for path, name, _ in walk(get_resolver().url_patterns) if path.startswith("api/")}
+    operation_names = {f"api:{name}" for name in names if not name.startswith("api:")}
+    assert NINJA_PUBLIC <= {n for n in names} | operation_names
+
+
+# --- The matrix -----------------------------------------------------------------------
+
+# url name -> (method, kwargs builder taking (persona, context))
+WEB_ROUTES: dict[str, tuple[str, Callable[[Person, dict[str, Any]], dict[str, Any]]]] = {
+    "web:home": ("GET", lambda person, ctx: {}),
+    "web:area": ("GET", lambda person, ctx: {"slug": "process"}),
+    "web:logout": ("POST", lambda person, ctx: {}),
+    "organization:people": ("GET", lambda person, ctx: {}),
+    "organization:person": ("GET", lambda person, ctx: {"pk": person.pk}),
+    "organization:person-create": ("GET", lambda person, ctx: {}),
+    "organization:person-edit": ("GET", lambda person, ctx: {"pk": person.pk}),
+    "organization:person-deactivate": ("POST", lambda person, ctx: {"pk": person.pk}),
+    "organization:person-scope": ("GET", lambda person, ctx: {"pk": person.pk}),
+    "organization:titles": ("GET", lambda person, ctx: {}),
+    "organization:title-create": ("GET", lambda person, ctx: {}),
+    "organization:title": ("GET", lambda person, ctx: {"pk": person.title_id}),
+    "organization:sites": ("GET", lambda person, ctx: {}),
+    "organization:site-create": ("GET", lambda person, ctx: {}),
+    "organization:department-create": ("GET", lambda person, ctx: {}),
+    "organization:tokens": ("GET", lambda person, ctx: {}),
+    "organization:token-revoke": ("POST", lambda person, ctx: {"pk": ctx["foreign_token"]}),
+    "audit:list": ("GET", lambda person, ctx: {}),
+    "events:list": ("GET", lambda person, ctx: {}),
+    "events:export": ("GET", lambda person, ctx: {}),
+    "events:import": ("GET", lambda person, ctx: {}),
+}
+
+
+def test_the_matrix_covers_every_declared_web_route() -> None:
+    declared = {name for _, name, view in web_routes() if getattr(view, "keel_action", None)}
+    assert declared == set(WEB_ROUTES)
+
+
+def api_operations() -> list[tuple[str, str, str]]:
+    schema = api.get_openapi_schema()
+    return sorted(
+        (method.upper(), path, operation[KEEL_ACTION_KEY])
+        for path, methods in schema["paths"].items()
+        for method, operation in methods.items()
+    )
+
+
+@pytest.fixture
+def personas(make_person: Callable[..., Person]) -> list[Person]:
+    """One person per catalogue title, each at the Dublin site in Operations."""
+    return [make_person(title.slug) for title in JobTitle.objects.order_by("sort_order")]
+
+
+def _view_for(name: str) -> Any:
+    for _, route_name, view in web_routes():
+        if route_name == name:
+            return view
+    raise KeyError(name)
+
+
+@pytest.mark.django_db
+def test_web_matrix(personas: list[Person], admin: Person, api_client: Any) -> None:
+    # Given a token that belongs to somebody else (for the revoke route)
+    from keel.organization import services
+
+    foreign = services.create_api_token(actor=admin, person=admin, name="admin's", actions=["*"], expires_in_days=5)
+    context = {"foreign_token": foreign.token.pk}
+    unexpected: list[str] = []
+    for name, (method, kwargs_for) in WEB_ROUTES.items():
+        action = _view_for(name).keel_action
+        # Anonymous: always sent to sign in, never a page
+        url = reverse(name, kwargs=kwargs_for(personas[0], context))
+        anonymous = Client().generic(method, url)
+        if anonymous.status_code != 302 or "/login/" not in anonymous["Location"]:
+            unexpected.append(f"anonymous {method} {url} -> {anonymous.status_code}")
+        for person in personas:
+            client = Client()
+            client.force_login(person)
+            url = reverse(name, kwargs=kwargs_for(person, context))
+            response = client.generic(method, url)
+            allowed = person.has_action(action)
+            if not allowed and response.status_code != 403:
+                unexpected.append(f"{person.title.slug} {method} {url} -> {response.status_code}, expected 403")
+            if allowed and response.status_code in {401, 403}:
+                unexpected.append(f"{person.title.slug} {method} {url} -> {response.status_code}, expected access")
+    assert unexpected == []
+
+
+@pytest.mark.django_db
+def test_api_matrix(personas: list[Person], api_client: Any) -> None:
+    unexpected: list[str] = []
+    for method, path, action in api_operations():
+        for person in [None, *personas]:
+            url = path.replace("{person_id}", str(person.pk if person else personas[0].pk))
+            client = api_client(person) if person else Client()
+            response = client.generic(method, url, data="{}", content_type="application/json")
+            if person is None:
+                if response.status_code != 401:
+                    unexpected.append(f"anonymous {method} {url} -> {response.status_code}")
+                continue
+            allowed = person.has_action(action)
+            if not allowed and response.status_code != 403:
+                unexpected.append(f"{person.title.slug} {method} {url} -> {response.status_code}, expected 403")
+            if allowed and response.status_code in {401, 403}:
+                unexpected.append(f"{person.title.slug} {method} {url} -> {response.status_code}, expected access")
+            # An empty PATCH is a valid no-op; any other write with an empty body must fail.
+            if allowed and method in {"POST", "PUT"} and 200 <= response.status_code < 300:
+                unexpected.append(f"{person.title.slug} {method} {url} with an empty body -> {response.status_code}")
+    assert unexpected == []
+
+
+@pytest.mark.django_db
+def test_refused_access_is_audited(make_person: Callable[..., Person], login: Callable[[Person], Client]) -> None:
+    # Given a Fulfillment Manager, whose preset has no risk access
+    person = make_person("fulfillment-manager")
+    before = AuditRecord.objects.filter(action="access_denied").count()
+    # When they open the audit trail
+    response = login(person).get(reverse("audit:list"))
+    # Then they are refused, and the refusal is on the record
+    assert response.status_code == 403
+    record = AuditRecord.objects.filter(action="access_denied").latest("id")
+    assert AuditRecord.objects.filter(action="access_denied").count() == before + 1
+    assert (record.actor_id, record.object_repr, record.message) == (person.pk, "/audit/", "Needed audit.view_audit")
+
+
+# Literal cells of the policy, so that a change to the catalogue shows up here too.
+SPOT_CHECKS = [
+    ("chief-operating-officer", "audit.view_audit", True),
+    ("chief-operating-officer", "organization.create_person", True),
+    ("chief-administrative-officer", "organization.change_job_title", True),
+    ("fulfillment-manager", "audit.view_audit", False),
+    ("fulfillment-manager", "events.view_event", True),
+    ("fulfillment-manager", "organization.create_person", False),
+    ("fulfillment-manager", "organization.view_person", True),
+    ("supply-chain-manager", "events.ingest_events", False),
+    ("vp-of-business-operations", "events.ingest_events", True),
+    ("vp-of-business-operations", "events.import_events", True),
+    ("customer-success-operations-manager", "events.view_event", True),
+    ("customer-success-operations-manager", "audit.view_audit", False),
+    ("director-of-supply-chain", "audit.view_audit", True),
+    ("director-of-supply-chain", "audit.export_audit", False),
+    ("sales-operations-manager", "organization.manage_own_tokens", True),
+]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("slug", "action", "expected"), SPOT_CHECKS)
+def test_catalogue_presets_grant_what_the_titles_need(slug: str, action: str, expected: bool) -> None:
+    assert (action in JobTitle.objects.get(slug=slug).actions()) is expected
