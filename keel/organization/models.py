@@ -110,6 +110,11 @@ class JobTitle(models.Model):
         )
 
 
+def new_security_stamp() -> str:
+    """32 hex characters; changing it ends every session of the person."""
+    return secrets.token_hex(16)
+
+
 class PersonManager(BaseUserManager["Person"]):
     def get_by_natural_key(self, username: str | None) -> Person:
         return self.get(email__iexact=username)
@@ -135,7 +140,7 @@ class Person(AbstractBaseUser):
     time_zone = models.CharField(max_length=64, default="UTC")
     is_active = models.BooleanField(default=True)
     is_superuser = models.BooleanField(default=False, help_text="All actions, company-wide")
-    security_stamp = models.CharField(max_length=32, default=secrets.token_hex, editable=False)
+    security_stamp = models.CharField(max_length=32, default=new_security_stamp, editable=False)
     created_at = models.DateTimeField(default=timezone.now)
     deactivated_at = models.DateTimeField(null=True, blank=True)
 

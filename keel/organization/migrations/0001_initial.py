@@ -4,6 +4,7 @@ import django.db.models.deletion
 import django.db.models.functions.text
 import django.utils.timezone
 import secrets
+import keel.organization.models
 from django.conf import settings
 from django.db import migrations, models
 
@@ -27,7 +28,7 @@ class Migration(migrations.Migration):
                 ('time_zone', models.CharField(default='UTC', max_length=64)),
                 ('is_active', models.BooleanField(default=True)),
                 ('is_superuser', models.BooleanField(default=False, help_text='All actions, company-wide')),
-                ('security_stamp', models.CharField(default=secrets.token_hex, editable=False, max_length=32)),
+                ('security_stamp', models.CharField(default=keel.organization.models.new_security_stamp, editable=False, max_length=32)),
                 ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
                 ('deactivated_at', models.DateTimeField(blank=True, null=True)),
             ],
