@@ -76,11 +76,12 @@ class NewTitleForm(PresetForm):
 
 
 class SiteForm(forms.Form):
-    code = forms.SlugField(max_length=32)
+    code = forms.CharField(max_length=32)
     name = forms.CharField(max_length=120)
     kind = forms.ChoiceField(choices=SiteKind.choices)
-    country = forms.CharField(max_length=2, help_text="ISO code, e.g. IE")
-    currency = forms.CharField(max_length=3, help_text="ISO code, e.g. EUR")
+    # Formats are the service's to check, so that every problem is reported in one go.
+    country = forms.CharField(max_length=8, help_text="ISO code, e.g. IE")
+    currency = forms.CharField(max_length=8, help_text="ISO code, e.g. EUR")
     time_zone = forms.CharField(max_length=64, initial="UTC")
 
 
