@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 PG_URL ?= postgresql://postgres@127.0.0.1:5432/test
 
 .DEFAULT_GOAL := help
-.PHONY: help install demo serve test test-sqlite test-postgres lint typecheck contracts pytest lock bench clean
+.PHONY: help install demo serve screenshots test test-sqlite test-postgres lint typecheck contracts pytest lock bench clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  %-15s %s\n", $$1, $$2}'
@@ -51,6 +51,9 @@ test-postgres: $(STAMP) ## The test suite on PostgreSQL (PG_URL, default the loc
 lock: ## Re-resolve requirements/*.in into the hashed lock files
 	cd requirements && ../$(BIN)/pip-compile -q --generate-hashes --allow-unsafe --strip-extras -o base.lock base.in
 	cd requirements && ../$(BIN)/pip-compile -q --generate-hashes --allow-unsafe --strip-extras -o dev.lock dev.in
+
+screenshots: $(STAMP) ## Refresh docs/screenshots with the system Chromium
+	$(BIN)/pytest -m screenshots keel/web/tests/test_browser.py -q
 
 bench: $(STAMP) ## Benchmarks (results go in docs/benchmarks.md)
 	$(BIN)/python bench/run.py

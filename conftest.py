@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import factory
@@ -15,6 +16,24 @@ from keel.organization import services
 from keel.organization.models import Department, JobTitle, Person, Site
 
 PASSWORD = "correct horse battery staple"  # noqa: S105 (test fixture)
+
+
+def pytest_configure(config: Any) -> None:
+    """Remove a SQLite test database left by an interrupted run, with its WAL files.
+
+    Django deletes the old test database file but not its -wal and -shm companions, and
+    a new database beside a stale WAL file fails with "disk I/O error".
+    """
+    from django.conf import settings
+
+    test_name = settings.DATABASES["default"].get("TEST", {}).get("NAME")
+    if settings.DATABASES["default"]["ENGINE"].endswith("sqlite3") and test_name:
+        for suffix in ("", "-wal", "-shm"):
+            Path(str(test_name) + suffix).unlink(missing_ok=True)
+
+
+def pytest_unconfigure(config: Any) -> None:
+    pytest_configure(config)
 
 
 def pytest_report_header() -> str:
@@ -111,3 +130,31 @@ def api_client() -> Callable[..., Client]:
         return Client(HTTP_AUTHORIZATION=f"Bearer {issued.secret}")
 
     return for_person
+
+
+@pytest.fixture(autouse=True)
+def job_title_catalogue(request: pytest.FixtureRequest) -> None:
+    """Keep the 31 catalogue titles present in every test that uses the database.
+
+    Transactional tests (threads, live server, the task worker) flush every table when
+    they end, including the rows the data migration loaded; this puts them back with the
+    migration's own loader, so every test sees the catalogue exactly as shipped.
+    """
+    uses_database = request.node.get_closest_marker("django_db") is not None or any(
+        name in request.fixturenames for name in ("db", "transactional_db", "live_server")
+    )
+    if not uses_database:
+        return
+    if "transactional_db" in request.fixturenames or "live_server" in request.fixturenames:
+        request.getfixturevalue("transactional_db")
+    else:
+        marker = request.node.get_closest_marker("django_db")
+        transactional = bool(marker and (marker.kwargs.get("transaction") or (marker.args and marker.args[0])))
+        request.getfixturevalue("transactional_db" if transactional else "db")
+    if not JobTitle.objects.exists():
+        import importlib
+
+        from django.apps import apps
+
+        catalogue = importlib.import_module("keel.organization.migrations.0002_job_title_catalogue")
+        catalogue.load(apps, None)

@@ -11,6 +11,7 @@ from collections.abc import Callable, Sequence
 from typing import Any, Generic, TypeVar
 
 from django.conf import settings
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.utils.module_loading import import_string
@@ -119,6 +120,16 @@ def install_problem_handlers(api: NinjaAPI) -> None:
     def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
         return problem_response(exc.status_code, "Request refused", str(exc))
 
+    def on_suspicious(request: HttpRequest, exc: SuspiciousOperation) -> HttpResponse:
+        # Django answers these with a 400 itself; without this handler the API's
+        # ProblemMiddleware would turn them into a 500 and log a stack trace.
+        if isinstance(exc, RequestDataTooBig):
+            return problem_response(
+                413, "Content too large",
+                f"The request body is larger than {settings.DATA_UPLOAD_MAX_MEMORY_SIZE} bytes.",
+            )
+        return problem_response(400, "Bad request", "The request was refused as malformed.")
+
     def on_keel_error(request: HttpRequest, exc: KeelError) -> HttpResponse:
         errors = [problem.as_dict() for problem in exc.problems]
         extra: dict[str, object] = {"errors": errors} if errors else {}
@@ -130,6 +141,7 @@ def install_problem_handlers(api: NinjaAPI) -> None:
     api.add_exception_handler(ValidationError, on_validation)  # type: ignore[arg-type]
     api.add_exception_handler(AuthenticationError, on_authentication)  # type: ignore[arg-type]
     api.add_exception_handler(HttpError, on_http_error)  # type: ignore[arg-type]
+    api.add_exception_handler(SuspiciousOperation, on_suspicious)  # type: ignore[arg-type]
     api.add_exception_handler(KeelError, on_keel_error)  # type: ignore[arg-type]
 
 

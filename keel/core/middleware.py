@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import logging
+import zoneinfo
 from collections.abc import Callable
 
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import SuspiciousOperation
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.utils import timezone
 
 from keel.core.context import RequestMeta, request_meta
 
@@ -35,6 +39,26 @@ class RequestContextMiddleware:
         return response
 
 
+class PersonTimeZoneMiddleware:
+    """Show times in the signed-in person's own time zone (stored times stay UTC)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = getattr(request, "user", None)
+        zone_name = getattr(user, "time_zone", None) if user is not None and user.is_authenticated else None
+        if zone_name:
+            try:
+                timezone.activate(zoneinfo.ZoneInfo(zone_name))
+            except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+                timezone.deactivate()
+        try:
+            return self.get_response(request)
+        finally:
+            timezone.deactivate()
+
+
 def problem_response(status: int, title: str, detail: str, **extra: object) -> JsonResponse:
     body: dict[str, object] = {"type": "about:blank", "title": title, "status": status, "detail": detail}
     body.update(extra)
@@ -56,6 +80,12 @@ class ProblemMiddleware:
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
         if request.path.startswith("/api/"):
+            if isinstance(exception, Http404):
+                return problem_response(404, "Not found", "No such resource.")
+            if isinstance(exception, DjangoPermissionDenied):
+                return problem_response(403, "Forbidden", "You may not do this.")
+            if isinstance(exception, SuspiciousOperation):
+                return problem_response(400, "Bad request", "The request was refused.")
             logger.exception("unhandled error in %s", request.path)
             return problem_response(500, "Internal server error", "The server failed; the error was logged.")
         return None

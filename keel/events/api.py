@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
-from ninja import Query
+from ninja import Query, Status
 
 from keel.core.api import KeelRouter, Page, PageParams, apply_ordering, paginate
 from keel.core.errors import FieldProblem, ValidationFailed
@@ -26,7 +26,7 @@ router = KeelRouter(tags=["events"])
         "listing each row's problems."
     ),
 )
-def ingest(request: HttpRequest, response: HttpResponse, payload: IngestIn) -> tuple[int, dict[str, Any]]:
+def ingest(request: HttpRequest, response: HttpResponse, payload: IngestIn) -> Status[dict[str, Any]]:
     key = request.headers.get("Idempotency-Key") or payload.idempotency_key
     if not key:
         raise ValidationFailed(
@@ -45,7 +45,7 @@ def ingest(request: HttpRequest, response: HttpResponse, payload: IngestIn) -> t
         actor=request.auth,  # type: ignore[attr-defined]
         idempotency_key=key, source=payload.source, events=events, objects=data["objects"],
     )
-    return (200 if result.replayed else 201), result.as_dict()
+    return Status(200 if result.replayed else 201, result.as_dict())
 
 
 @router.get("/events", response=Page[EventOut], action=VIEW_EVENT.code, summary="List events in scope")

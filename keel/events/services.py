@@ -131,11 +131,13 @@ def record_event(
     _require_transaction()
     if not activity.strip():
         raise ValueError("activity must not be empty")
-    attributes = {key: _json_value(value) for key, value in (attributes or {}).items()}
+    raw_attributes = attributes or {}
+    attributes = {key: _json_value(value) for key, value in raw_attributes.items()}
     types = _TypeCache()
     event = Event.objects.create(
         ocel_id=f"{source}:{uuid.uuid4().hex}",
-        event_type=types.event_type(activity, attributes),
+        # Declared from the values as given: a datetime is "time", not its stored text.
+        event_type=types.event_type(activity, raw_attributes),
         occurred_at=occurred_at or timezone.now(),
         attributes=attributes,
         site_id=site_id,
@@ -271,6 +273,7 @@ def ingest_batch(
             problems.add("objects.attributes", "must be an object of name: value", row)
 
     referenced: set[str] = set()
+    related = {target for item in objects for target in _relation_targets(item)}
     event_ids: list[str] = []
     for row, item in enumerate(events):
         activity = item.get("activity")
@@ -301,10 +304,16 @@ def ingest_batch(
     problems.raise_if_any("The batch was refused; nothing was written.")
 
     known_objects = dict(
-        EventObject.objects.filter(ocel_id__in=referenced | set(declared_objects)).values_list(
+        EventObject.objects.filter(ocel_id__in=referenced | related | set(declared_objects)).values_list(
             "ocel_id", "object_type__name"
         )
     )
+    for row, item in enumerate(objects):
+        for target in _relation_targets(item):
+            if target not in declared_objects and target not in known_objects:
+                problems.add(
+                    "objects.relationships", f"unknown object {target!r}: declare it in 'objects'", row
+                )
     for row, item in enumerate(events):
         for link in item["objects"]:
             if link["id"] not in declared_objects and link["id"] not in known_objects:
@@ -404,9 +413,9 @@ def _write_batch(
         )
     EventObject.objects.bulk_create(new_objects, batch_size=1000)
     ids = dict(
-        EventObject.objects.filter(ocel_id__in=set(declared_objects) | _referenced(events)).values_list(
-            "ocel_id", "pk"
-        )
+        EventObject.objects.filter(
+            ocel_id__in=set(declared_objects) | set(known_objects) | _referenced(events)
+        ).values_list("ocel_id", "pk")
     )
     actor_id = getattr(getattr(actor, "person", actor), "pk", None)
     new_events = []
@@ -445,6 +454,16 @@ def _write_batch(
         ignore_conflicts=True,
     )
     return len(new_objects)
+
+
+def _relation_targets(item: dict[str, Any]) -> list[str]:
+    """The object ids an ingested object's O2O relationships point to."""
+    relations = item.get("relationships", []) or []
+    return [
+        str(relation.get("objectId") or relation.get("id"))
+        for relation in relations
+        if isinstance(relation, dict)
+    ]
 
 
 def _referenced(events: Iterable[dict[str, Any]]) -> set[str]:

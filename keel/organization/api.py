@@ -6,7 +6,7 @@ from typing import Any
 
 from django.db.models import Q
 from django.http import HttpRequest
-from ninja import Query
+from ninja import Query, Status
 
 from keel.core.api import KeelRouter, Page, PageParams, apply_ordering, paginate
 from keel.core.errors import FieldProblem, NotFound, ValidationFailed
@@ -101,10 +101,10 @@ def _resolve_references(data: dict[str, Any]) -> dict[str, Any]:
 
 
 @router.post("/people", response={201: PersonOut}, action=p.CREATE_PERSON.code, summary="Add a person")
-def create_person(request: HttpRequest, payload: PersonIn) -> tuple[int, dict[str, Any]]:
+def create_person(request: HttpRequest, payload: PersonIn) -> Status[dict[str, Any]]:
     data = _resolve_references(payload.dict())
     person = services.create_person(actor=request.auth, **data)  # type: ignore[attr-defined]
-    return 201, _person_out(person)
+    return Status(201, _person_out(person))
 
 
 @router.patch("/people/{person_id}", response=PersonOut, action=p.CHANGE_PERSON.code, summary="Change a person")

@@ -41,7 +41,8 @@ def person(*, actor: Any, pk: int) -> Person | None:
 def job_titles(*, actor: Any) -> QuerySet[JobTitle]:
     if not actor.has_action(VIEW_JOB_TITLE.code):
         return JobTitle.objects.none()
-    return JobTitle.objects.annotate(headcount=Count("people"))
+    # Meta.ordering does not apply to aggregated queries, so order explicitly.
+    return JobTitle.objects.annotate(headcount=Count("people")).order_by("sort_order", "name")
 
 
 def sites(*, actor: Any, action: str = VIEW_SITE.code) -> QuerySet[Site]:

@@ -74,9 +74,11 @@ def home_view(request: HttpRequest) -> HttpResponse:
     for area in Area:
         level = Level.MANAGE if person.is_superuser else Level.parse(title.area_levels.get(area.value, "none"))
         levels.append({"slug": area.value, "label": AREA_LABELS[area], "level": level.name.lower(), "rank": int(level)})
-    recent = []
+    recent: list[dict[str, object]] = []
     if person.has_action("events.view_event"):  # type: ignore[union-attr]
-        recent = list(event_selectors.events(actor=person).order_by("-occurred_at", "-id")[:8])
+        latest = list(event_selectors.events(actor=person).order_by("-occurred_at", "-id")[:8])
+        links = event_selectors.event_links([event.pk for event in latest])
+        recent = [{"event": event, "objects": links[event.pk]} for event in latest]
     context = {
         "title": title,
         "levels": levels,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
 import shutil
 from collections.abc import Iterator
@@ -22,10 +23,8 @@ def reset_task_backends() -> None:
     from django_tasks import task_backends
 
     task_backends.__dict__.pop("settings", None)
-    try:
+    with contextlib.suppress(AttributeError):
         del task_backends["default"]
-    except AttributeError:
-        pass
 
 
 @pytest.fixture

@@ -1,0 +1,288 @@
+"""Browser tests: the system Chromium drives the real pages through Playwright.
+
+They run against pytest-django's ``live_server`` (a real HTTP server in a thread), so
+htmx, redirects, cookies and CSRF all take the same path as in production.
+
+    .venv/bin/pytest keel/web/tests/test_browser.py
+    KEEL_SCREENSHOTS=1 .venv/bin/pytest keel/web/tests/test_browser.py -k screenshots
+
+Chromium comes from the system (``apt-get install chromium chromium-driver``); Playwright
+never downloads a browser here. Without Chromium the tests skip, except on CI (``CI=true``)
+where a missing browser is a failure rather than a silent skip.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+import pytest
+from playwright.sync_api import Browser, Page, Playwright, expect, sync_playwright
+
+from conftest import PASSWORD, DepartmentFactory, SiteFactory
+from keel.core.context import RequestMeta, request_meta
+from keel.organization.models import Person
+
+# Every test here drives a browser against the live server, which needs real commits
+# (transactional_db). The transactional flush empties every table after each test, and
+# that would take the job-title catalogue (seeded by a data migration) with it, so
+# serialized_rollback restores the migrated data before each test.
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
+
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+VIEWPORT = {"width": 1366, "height": 860}
+SCREENSHOTS = Path(__file__).resolve().parents[3] / "docs" / "screenshots"
+SAMPLE_LOG = Path(__file__).resolve().parents[2] / "events" / "samples" / "ocel20_example.jsonocel"
+AREA_NAMES = (
+    "Process optimization",
+    "Supply chain & logistics",
+    "Resources & costs",
+    "Risk & compliance",
+    "Technology & automation",
+    "Customer experience",
+)
+WRONG_PASSWORD = "That email and password do not match an active account."
+
+
+@pytest.fixture(scope="module")
+def _allow_orm_beside_playwright() -> Iterator[None]:
+    # Playwright's sync API runs an asyncio event loop in this thread (in a greenlet) for
+    # as long as the browser is open, so Django sees a "running event loop" and refuses
+    # ORM calls from the test body and from pytest-django's database setup with
+    # SynchronousOnlyOperation. The test code is plain synchronous code that never runs
+    # inside that loop, so the check is a false alarm here. The variable is set only while
+    # this module's browser is open (test-only) and never in the application.
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+        yield
+
+
+@pytest.fixture(scope="module")
+def chromium(_allow_orm_beside_playwright: None) -> Iterator[Browser]:
+    executable = shutil.which("chromium")
+    if executable is None:
+        message = "Chromium is not installed (apt-get install chromium chromium-driver)"
+        if os.environ.get("CI") == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+    playwright: Playwright
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+@pytest.fixture
+def new_page(chromium: Browser, live_server: Any) -> Iterator[Callable[[], Page]]:
+    """Open pages in fresh browser contexts (each its own cookie jar) on the live server."""
+    contexts = []
+
+    def open_page() -> Page:
+        context = chromium.new_context(base_url=live_server.url, viewport=VIEWPORT)
+        context.set_default_timeout(10_000)
+        contexts.append(context)
+        return context.new_page()
+
+    yield open_page
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture
+def page(new_page: Callable[[], Page]) -> Page:
+    return new_page()
+
+
+def sign_in(page: Page, email: str, password: str = PASSWORD) -> None:
+    page.goto("/login/")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+
+
+def path_of(page: Page) -> str:
+    return urlparse(page.url).path
+
+
+def test_a_wrong_password_keeps_you_on_the_login_page(page: Page, make_person: Callable[..., Person]) -> None:
+    # Given an active account
+    person = make_person("fulfillment-manager")
+    # When the login page opens
+    page.goto("/login/")
+    # Then it shows the sign-in form
+    expect(page).to_have_title("Sign in · Keel")
+    expect(page.get_by_label("Email")).to_be_visible()
+    expect(page.get_by_label("Password")).to_be_visible()
+    # When the right email arrives with a wrong password
+    sign_in(page, person.email, "not the password")
+    # Then the page says so and stays on /login/, keeping the email typed
+    expect(page.get_by_role("alert")).to_have_text(WRONG_PASSWORD)
+    assert path_of(page) == "/login/"
+    expect(page.get_by_label("Email")).to_have_value(person.email)
+
+
+def test_a_fulfillment_manager_signs_in_to_their_home_page(
+    page: Page, make_person: Callable[..., Person]
+) -> None:
+    # Given a Fulfillment Manager (risk & compliance: none)
+    person = make_person("fulfillment-manager")
+    # When they sign in through the form
+    sign_in(page, person.email)
+    # Then they land on their home page, greeted by name, with their title
+    expect(page).to_have_title("Home · Keel")
+    assert path_of(page) == "/"
+    expect(page.get_by_role("heading", level=1)).to_contain_text(person.full_name)
+    expect(page.locator(".who-title")).to_have_text("Fulfillment Manager")
+    expect(page.get_by_text("Fulfillment Manager: Order processing and delivery")).to_be_visible()
+    # And the sidebar shows the six operations areas and administration
+    sidebar = page.get_by_role("navigation", name="Main")
+    for name in (*AREA_NAMES, "Administration"):
+        expect(sidebar.get_by_role("link", name=name, exact=True)).to_be_visible()
+    # But no link to the audit trail, which needs risk & compliance access
+    expect(page.get_by_role("link", name="Audit trail")).to_have_count(0)
+
+
+def test_the_coo_home_page_links_to_the_audit_trail(
+    page: Page, make_person: Callable[..., Person]
+) -> None:
+    # Given a COO (manage in every area), not an administrator
+    coo = make_person("chief-operating-officer")
+    # When they sign in
+    sign_in(page, coo.email)
+    # Then the sidebar links to the audit trail, and the link opens it
+    audit_link = page.get_by_role("navigation", name="Main").get_by_role("link", name="Audit trail")
+    expect(audit_link).to_be_visible()
+    audit_link.click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Audit trail")
+    assert path_of(page) == "/audit/"
+
+
+def test_people_live_search_narrows_the_table(
+    page: Page, admin: Person, make_person: Callable[..., Person]
+) -> None:
+    # Given an administrator and three more people
+    make_person("fulfillment-manager", full_name="Aoife Brennan", email="aoife@example.com")
+    make_person("logistics-manager", full_name="Carlos Mendes", email="carlos@example.com")
+    make_person("supply-chain-manager", full_name="Dana Okafor", email="dana@example.com")
+    sign_in(page, admin.email)
+    page.goto("/organization/people/")
+    rows = page.locator("#listing tbody tr")
+    expect(rows).to_have_count(4)
+    # When the administrator types part of a name into the search box
+    with page.expect_response(lambda response: "q=mend" in response.url) as answer:
+        page.get_by_role("searchbox", name="Search people").press_sequentially("mend", delay=30)
+    # Then htmx fetched the listing (no page load) and the table narrows to that one person
+    assert answer.value.request.headers.get("hx-request") == "true"
+    expect(rows).to_have_count(1)
+    expect(rows.first).to_contain_text("Carlos Mendes")
+    expect(rows.first).to_contain_text("carlos@example.com")
+    expect(page).to_have_url(re.compile(r"/organization/people/\?.*q=mend"))
+    # And a fragment that matches nobody says so instead of an empty table
+    with page.expect_response(lambda response: "q=zzz" in response.url):
+        page.get_by_role("searchbox", name="Search people").fill("zzz")
+    expect(rows).to_have_count(0)
+    expect(page.locator("#listing .empty")).to_contain_text("No people match “zzz”")
+
+
+def test_sign_out_returns_to_the_login_page(page: Page, make_person: Callable[..., Person]) -> None:
+    # Given a signed-in person
+    person = make_person("operations-manager")
+    sign_in(page, person.email)
+    expect(page.get_by_role("heading", level=1)).to_contain_text(person.full_name)
+    # When they sign out
+    page.get_by_role("button", name="Sign out").click()
+    # Then they are on the login page, and the home page sends them back to it
+    expect(page.get_by_role("button", name="Sign in")).to_be_visible()
+    assert path_of(page) == "/login/"
+    page.goto("/")
+    assert path_of(page) == "/login/"
+    expect(page.get_by_label("Email")).to_be_visible()
+
+
+# Screenshots for docs/screenshots/ (run with KEEL_SCREENSHOTS=1).
+
+PEOPLE = (
+    # (title, full name, email, site code, department code)
+    ("chief-operating-officer", "Maeve Gallagher", "maeve.gallagher@example.com", "dub", "operations"),
+    ("fulfillment-manager", "Aoife Brennan", "aoife.brennan@example.com", "dub", "operations"),
+    ("logistics-manager", "Carlos Mendes", "carlos.mendes@example.com", "cmh", "operations"),
+    ("supply-chain-manager", "Dana Okafor", "dana.okafor@example.com", "cmh", "operations"),
+    ("operations-manager", "Tomás Ó Briain", "tomas.obriain@example.com", "dub", "operations"),
+    ("vp-of-customer-experience", "Priya Raman", "priya.raman@example.com", "rtm", "service"),
+    ("revenue-operations-manager", "Jonas Weber", "jonas.weber@example.com", "rtm", "revenue"),
+    ("process-improvement-manager", "Grace Kim", "grace.kim@example.com", "cmh", "operations"),
+    ("director-of-logistics", "Samuel Adeyemi", "samuel.adeyemi@example.com", "rtm", "operations"),
+    ("customer-operations-manager", "Lucía Fernández", "lucia.fernandez@example.com", "dub", "service"),
+)
+
+
+@pytest.mark.screenshots
+def test_screenshots(new_page: Callable[[], Page], make_person: Callable[..., Person]) -> None:
+    from keel.events import ocel
+    from keel.events import services as events
+
+    sites = {
+        "dub": SiteFactory(code="dub", name="Dublin"),
+        "cmh": SiteFactory(code="cmh", name="Columbus", country="US", currency="USD", time_zone="America/New_York"),
+        "rtm": SiteFactory(code="rtm", name="Rotterdam DC", country="NL", time_zone="Europe/Amsterdam"),
+    }
+    departments = {
+        "operations": DepartmentFactory(code="operations", name="Operations"),
+        "revenue": DepartmentFactory(code="revenue", name="Revenue & Sales"),
+        "service": DepartmentFactory(code="service", name="Customer Service"),
+    }
+    people = {}
+    for title, name, email, site, department in PEOPLE:
+        people[title] = make_person(
+            title, full_name=name, email=email, site=sites[site], department=departments[department]
+        )
+    with request_meta(RequestMeta(channel="test")):
+        events.import_log(actor=None, log=ocel.read_log(SAMPLE_LOG), source="ocel-example")
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+
+    def shoot(page: Page, name: str) -> None:
+        page.wait_for_load_state("networkidle")
+        page.screenshot(path=str(SCREENSHOTS / name), full_page=True)
+
+    login = new_page()
+    login.goto("/login/")
+    shoot(login, "login.png")
+
+    manager = new_page()
+    sign_in(manager, people["fulfillment-manager"].email)
+    expect(manager.get_by_role("heading", level=1)).to_contain_text("Aoife Brennan")
+    shoot(manager, "home-fulfillment-manager.png")
+
+    coo = new_page()
+    sign_in(coo, people["chief-operating-officer"].email)
+    expect(coo.get_by_role("heading", level=1)).to_contain_text("Maeve Gallagher")
+    shoot(coo, "home-coo.png")
+    for url, name in (
+        ("/organization/people/", "people.png"),
+        ("/organization/titles/", "job-titles.png"),
+        ("/events/", "event-log.png"),
+    ):
+        coo.goto(url)
+        expect(coo.locator("main h1")).to_be_visible()
+        shoot(coo, name)
+    for name in ("login", "home-fulfillment-manager", "home-coo", "people", "job-titles", "event-log"):
+        assert (SCREENSHOTS / f"{name}.png").stat().st_size > 10_000
