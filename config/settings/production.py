@@ -28,7 +28,3 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = False
 
 TASKS = {"default": {"BACKEND": TASK_BACKENDS[env_str("KEEL_TASKS", "database")]}}
-
-REDIS_URL = env_str("KEEL_REDIS_URL", "")
-if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}

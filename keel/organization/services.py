@@ -179,6 +179,11 @@ def set_password(*, actor: Any, person: Person, password: str) -> None:
     person.set_password(password)
     person.security_stamp = secrets.token_hex(16)
     person.save(update_fields=["password", "security_stamp"])
+    record_event(
+        activity="Change password",
+        objects=[ObjectRef("person", str(person.pk), "changed", site_id=person.site_id)],
+        site_id=person.site_id, actor=actor,
+    )
     record_audit(
         actor=actor, action=AuditAction.CHANGE, object_type="person", object_id=person.pk,
         object_repr=str(person), site_id=person.site_id, message="Password changed",
@@ -257,6 +262,13 @@ def grant_scope(
         "extra_departments": sorted(d.code for d in departments),
     }
     if before != after:
+        record_event(
+            activity="Change person scope",
+            objects=[ObjectRef("person", str(person.pk), "scope changed", site_id=person.site_id)],
+            attributes={"extra_sites": ",".join(after["extra_sites"]),
+                        "extra_departments": ",".join(after["extra_departments"])},
+            site_id=person.site_id, actor=actor,
+        )
         record_audit(
             actor=actor, action=AuditAction.PERMISSION_CHANGE, object_type="person",
             object_id=person.pk, object_repr=str(person), site_id=person.site_id,
@@ -340,6 +352,7 @@ def create_job_title(
         area_levels=levels, granted_actions=sorted(set(granted_actions or [])),
         revoked_actions=sorted(set(revoked_actions or [])), sort_order=1000,
     )
+    record_event(activity="Create job title", objects=[ObjectRef("job_title", str(title.pk), "created")], actor=actor)
     record_audit(
         actor=actor, action=AuditAction.PERMISSION_CHANGE, object_type="job_title",
         object_id=title.pk, object_repr=title.name, after=_title_state(title),
@@ -385,6 +398,10 @@ def update_job_title(
     title.save()
     old, new = changed_fields(before, _title_state(title))
     if new:
+        record_event(
+            activity="Change role preset", objects=[ObjectRef("job_title", str(title.pk), "changed")],
+            attributes={"fields": ",".join(sorted(new))}, actor=actor,
+        )
         record_audit(
             actor=actor, action=AuditAction.PERMISSION_CHANGE, object_type="job_title",
             object_id=title.pk, object_repr=title.name, before=old, after=new,
@@ -448,6 +465,9 @@ def create_department(*, actor: Any, code: str, name: str) -> Department:
         problems.add("name", "a department with this name exists")
     problems.raise_if_any("The department was not created.")
     department = Department.objects.create(code=code, name=name.strip())
+    record_event(
+        activity="Create department", objects=[ObjectRef("department", str(department.pk), "created")], actor=actor
+    )
     record_audit(
         actor=actor, action=AuditAction.CREATE, object_type="department",
         object_id=department.pk, object_repr=department.name,
@@ -466,6 +486,13 @@ def create_team(*, actor: Any, name: str, department: Department, site: Site | N
             problems=[FieldProblem(field="name", message="this team exists in that department and site")],
         )
     team = Team.objects.create(name=name.strip(), department=department, site=site)
+    site_id = site.pk if site else None
+    record_event(
+        activity="Create team",
+        objects=[ObjectRef("team", str(team.pk), "created", site_id=site_id),
+                 ObjectRef("department", str(department.pk), "part of")],
+        site_id=site_id, actor=actor,
+    )
     record_audit(
         actor=actor, action=AuditAction.CREATE, object_type="team", object_id=team.pk,
         object_repr=team.name, site_id=site.pk if site else None,
@@ -515,6 +542,12 @@ def create_api_token(
         person=person, name=name.strip(), prefix=prefix, digest=token_digest(secret),
         actions=sorted(set(actions)), expires_at=timezone.now() + timedelta(days=expires_in_days),
     )
+    record_event(
+        activity="Create API token",
+        objects=[ObjectRef("api_token", str(token.pk), "created"),
+                 ObjectRef("person", str(person.pk), "owner", site_id=person.site_id)],
+        site_id=person.site_id, actor=actor,
+    )
     record_audit(
         actor=actor, action=AuditAction.PERMISSION_CHANGE, object_type="api_token",
         object_id=token.pk, object_repr=str(token), site_id=person.site_id,
@@ -531,6 +564,11 @@ def revoke_api_token(*, actor: Any, token: ApiToken) -> ApiToken:
         return token
     token.revoked_at = timezone.now()
     token.save(update_fields=["revoked_at"])
+    record_event(
+        activity="Revoke API token",
+        objects=[ObjectRef("api_token", str(token.pk), "revoked"), ObjectRef("person", str(token.person_id), "owner")],
+        actor=actor,
+    )
     record_audit(
         actor=actor, action=AuditAction.PERMISSION_CHANGE, object_type="api_token",
         object_id=token.pk, object_repr=str(token), message="API token revoked",
