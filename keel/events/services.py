@@ -334,6 +334,12 @@ def ingest_batch(
                 f"object {object_id!r} exists with type {known_objects[object_id]!r}",
                 row,
             )
+    if problems.problems:
+        # A concurrent request with the same key may have committed since the first look;
+        # its events would now read as "already in the log". Answer that as a replay.
+        existing = IngestBatch.objects.filter(idempotency_key=idempotency_key).first()
+        if existing is not None:
+            return _replay(existing, digest)
     problems.raise_if_any("The batch was refused; nothing was written.")
 
     try:

@@ -615,3 +615,35 @@ def test_an_unknown_ordering_is_refused(ingested: Client) -> None:
         [{"field": "ordering", "message": "unknown field 'bogus'; use one of time"}],
         detail="The ordering is not supported.",
     )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_same_batch_sent_twice_at_once_is_written_once(
+    make_person: Callable[..., Person], api_client: Callable[..., Client]
+) -> None:
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    from django.db import connection
+
+    # Given one integration sending the same batch on four connections at the same moment
+    person = make_person("vp-of-business-operations")
+    headers = api_client(person).defaults
+    start = threading.Barrier(4)
+
+    def send(_: int) -> tuple[int, int]:
+        try:
+            start.wait()
+            response = post(Client(**headers), batch_body(), key="race-1")
+            return response.status_code, response.json()["batch_id"]
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        results = list(pool.map(send, range(4)))
+    # Then exactly one request wrote it and the others were answered as replays of it
+    statuses = sorted(status for status, _ in results)
+    assert statuses == [200, 200, 200, 201]
+    assert len({batch_id for _, batch_id in results}) == 1
+    assert IngestBatch.objects.filter(idempotency_key="race-1").count() == 1
+    assert Event.objects.filter(source="wms").count() == 3
