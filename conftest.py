@@ -158,3 +158,19 @@ def job_title_catalogue(request: pytest.FixtureRequest) -> None:
 
         catalogue = importlib.import_module("keel.organization.migrations.0002_job_title_catalogue")
         catalogue.load(apps, None)
+
+
+def row_counts() -> dict[str, int]:
+    """Rows in the tables a refused request must leave untouched."""
+    from keel.audit.models import AuditRecord
+    from keel.events.models import Event, EventObject, EventObjectLink, IngestBatch, ObjectRelation
+
+    return {
+        "events": Event.objects.count(),
+        "objects": EventObject.objects.count(),
+        "links": EventObjectLink.objects.count(),
+        "relations": ObjectRelation.objects.count(),
+        "audit": AuditRecord.objects.count(),
+        "batches": IngestBatch.objects.count(),
+        "people": Person.objects.count(),
+    }

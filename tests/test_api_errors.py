@@ -9,9 +9,8 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from keel.audit.models import AuditRecord
+from conftest import row_counts as counts
 from keel.core.permissions import get_action
-from keel.events.models import Event, EventObject, IngestBatch
 from keel.organization.models import Person
 
 pytestmark = pytest.mark.django_db
@@ -20,14 +19,6 @@ PROBLEM_JSON = "application/problem+json"
 HTTP_METHODS = {"get", "put", "post", "delete", "options", "head", "patch", "trace"}
 
 
-def counts() -> dict[str, int]:
-    return {
-        "events": Event.objects.count(),
-        "objects": EventObject.objects.count(),
-        "audit": AuditRecord.objects.count(),
-        "batches": IngestBatch.objects.count(),
-        "people": Person.objects.count(),
-    }
 
 
 @pytest.fixture

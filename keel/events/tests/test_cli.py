@@ -13,10 +13,11 @@ from django.contrib.auth import authenticate
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
+from conftest import row_counts as counts
 from keel import cli
 from keel.audit.models import AuditRecord
 from keel.events import ocel
-from keel.events.models import Event, EventObject, EventObjectLink, IngestBatch, ObjectRelation
+from keel.events.models import Event
 from keel.organization.models import Person
 
 pytestmark = pytest.mark.django_db
@@ -28,16 +29,6 @@ SAMPLE_SUMMARY = (
 )
 
 
-def counts() -> dict[str, int]:
-    return {
-        "events": Event.objects.count(),
-        "objects": EventObject.objects.count(),
-        "links": EventObjectLink.objects.count(),
-        "relations": ObjectRelation.objects.count(),
-        "audit": AuditRecord.objects.count(),
-        "batches": IngestBatch.objects.count(),
-        "people": Person.objects.count(),
-    }
 
 
 def run(*args: str) -> str:

@@ -11,6 +11,7 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
+from conftest import row_counts as counts
 from keel.audit.models import AuditRecord
 from keel.events.models import (
     Event,
@@ -30,16 +31,6 @@ PROBLEM_JSON = "application/problem+json"
 REFUSED = "The batch was refused; nothing was written."
 
 
-def counts() -> dict[str, int]:
-    return {
-        "events": Event.objects.count(),
-        "objects": EventObject.objects.count(),
-        "links": EventObjectLink.objects.count(),
-        "relations": ObjectRelation.objects.count(),
-        "audit": AuditRecord.objects.count(),
-        "batches": IngestBatch.objects.count(),
-        "people": Person.objects.count(),
-    }
 
 
 def batch_body() -> dict[str, Any]:

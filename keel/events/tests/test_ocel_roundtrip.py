@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from django.db import transaction
 
+from conftest import row_counts as counts
 from keel.audit.models import AuditRecord
 from keel.core.errors import ValidationFailed
 from keel.events import ocel, selectors, services
@@ -17,7 +18,6 @@ from keel.events.models import (
     Event,
     EventObject,
     EventObjectLink,
-    IngestBatch,
     ObjectRelation,
 )
 from keel.events.services import ObjectRef, record_event
@@ -28,16 +28,6 @@ pytestmark = pytest.mark.django_db
 SAMPLE = Path(__file__).parent / "data" / "ocel20_example.jsonocel"
 
 
-def counts() -> dict[str, int]:
-    return {
-        "events": Event.objects.count(),
-        "objects": EventObject.objects.count(),
-        "links": EventObjectLink.objects.count(),
-        "relations": ObjectRelation.objects.count(),
-        "audit": AuditRecord.objects.count(),
-        "batches": IngestBatch.objects.count(),
-        "people": Person.objects.count(),
-    }
 
 
 def normalise(log: ocel.OcelLog) -> dict[str, Any]:
