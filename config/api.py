@@ -8,6 +8,7 @@ from keel.audit.api import router as audit_router
 from keel.core.api import install_problem_handlers
 from keel.events.api import router as events_router
 from keel.organization.api import router as organization_router
+from keel.supply_chain.api import router as supply_chain_router
 
 api = NinjaAPI(
     title="Keel API",
@@ -23,3 +24,4 @@ install_problem_handlers(api)
 api.add_router("/", organization_router)
 api.add_router("/", events_router)
 api.add_router("/", audit_router)
+api.add_router("/", supply_chain_router)

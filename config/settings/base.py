@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "keel.organization",
     "keel.audit",
     "keel.events",
+    "keel.supply_chain",
     "keel.web",
 ]
 

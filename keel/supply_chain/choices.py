@@ -1,0 +1,63 @@
+"""Enumerations of the supply chain: units, lifecycles, location kinds, movement reasons."""
+
+from django.db import models
+
+
+class UnitOfMeasure(models.TextChoices):
+    EACH = "each", "Each"
+    BOX = "box", "Box"
+    PALLET = "pallet", "Pallet"
+    KILOGRAM = "kg", "Kilogram"
+    LITRE = "l", "Litre"
+    METRE = "m", "Metre"
+
+    @classmethod
+    def allows_fractions(cls, unit: str) -> bool:
+        """Counted units take whole numbers; measured units take decimals."""
+        return unit in {cls.KILOGRAM, cls.LITRE, cls.METRE}
+
+
+class Lifecycle(models.TextChoices):
+    NEW = "new", "New"
+    ACTIVE = "active", "Active"
+    PHASE_OUT = "phase_out", "Phasing out"
+    DISCONTINUED = "discontinued", "Discontinued"
+
+
+class LocationKind(models.TextChoices):
+    STORAGE = "storage", "Storage"
+    RECEIVING = "receiving", "Receiving dock"
+    SHIPPING = "shipping", "Shipping dock"
+    QUARANTINE = "quarantine", "Quality hold"
+
+
+class MovementReason(models.TextChoices):
+    """Why stock moved. Each reason fixes which balances it may change, and in which direction."""
+
+    RECEIPT = "receipt", "Receipt"
+    SHIPMENT = "shipment", "Shipment"
+    TRANSFER_OUT = "transfer_out", "Transfer out"
+    TRANSFER_IN = "transfer_in", "Transfer in"
+    ADJUSTMENT = "adjustment", "Adjustment"
+    COUNT_CORRECTION = "count_correction", "Count correction"
+    RETURN_TO_STOCK = "return_to_stock", "Return to stock"
+    SCRAP = "scrap", "Scrap"
+    RESERVATION = "reservation", "Reservation"
+    RELEASE = "release", "Release"
+    REVERSAL = "reversal", "Reversal"
+
+
+# (sign of the on-hand change, sign of the reserved change); 0 = must not change,
+# None = either direction. A shipment may consume a reservation (reserved goes down too).
+REASON_RULES: dict[str, tuple[int | None, int | None]] = {
+    MovementReason.RECEIPT: (1, 0),
+    MovementReason.SHIPMENT: (-1, None),
+    MovementReason.TRANSFER_OUT: (-1, None),
+    MovementReason.TRANSFER_IN: (1, 0),
+    MovementReason.ADJUSTMENT: (None, 0),
+    MovementReason.COUNT_CORRECTION: (None, 0),
+    MovementReason.RETURN_TO_STOCK: (1, 0),
+    MovementReason.SCRAP: (-1, 0),
+    MovementReason.RESERVATION: (0, 1),
+    MovementReason.RELEASE: (0, -1),
+}

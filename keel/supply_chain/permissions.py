@@ -1,0 +1,12 @@
+"""Actions of the supply chain app."""
+
+from keel.core.permissions import Area, Level, declare
+
+A = Area.SUPPLY_CHAIN
+
+VIEW_ITEM = declare("supply_chain.view_item", area=A, minimum_level=Level.VIEW, label="View items, locations and stock")
+CREATE_ITEM = declare("supply_chain.create_item", area=A, minimum_level=Level.OPERATE, label="Create items and locations")
+CHANGE_ITEM = declare("supply_chain.change_item", area=A, minimum_level=Level.OPERATE, label="Change items and locations")
+MOVE_STOCK = declare("supply_chain.move_stock", area=A, minimum_level=Level.OPERATE, label="Post receipts, shipments, transfers and reservations")
+ADJUST_STOCK = declare("supply_chain.adjust_stock", area=A, minimum_level=Level.MANAGE, label="Adjust, scrap, correct and reverse stock")
+CHECK_LEDGER = declare("supply_chain.check_ledger", area=A, minimum_level=Level.MANAGE, label="Run the stock ledger check")

@@ -1,0 +1,192 @@
+"""The stock ledger: typed reasons, rules, reversals, lots, and the balance invariant."""
+
+from __future__ import annotations
+
+import io
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+from conftest import row_counts
+from keel.core.errors import ValidationFailed
+from keel.supply_chain import services
+from keel.supply_chain.models import (
+    AppendOnlyError,
+    Item,
+    Location,
+    Lot,
+    StockBalance,
+    StockMovement,
+)
+from keel.supply_chain.services import MovementLine
+from keel.supply_chain.tests.conftest import q
+
+pytestmark = pytest.mark.django_db
+
+
+def balance(item: Item, location: Location, lot: str = "") -> tuple[Decimal, Decimal]:
+    row = StockBalance.objects.get(item=item, location=location, lot_code=lot)
+    return row.on_hand, row.reserved
+
+
+def receive(actor: Any, item: Item, location: Location, quantity: str, **extra: Any) -> services.Posting:
+    return services.post_movements(actor=actor, reason="receipt",
+                                   lines=[MovementLine(item=item, location=location, quantity=q(quantity), **extra)])
+
+
+def test_receipt_reservation_and_shipment_move_the_balance(clerk: Any, bolt: Item, bin_a: Location) -> None:
+    receive(clerk, bolt, bin_a, "100")
+    services.post_movements(actor=clerk, reason="reservation",
+                            lines=[MovementLine(item=bolt, location=bin_a, reserved_quantity=q(30))])
+    services.post_movements(actor=clerk, reason="shipment", reference="sales_order:7",
+                            lines=[MovementLine(item=bolt, location=bin_a, quantity=q(-20), reserved_quantity=q(-20))])
+    assert balance(bolt, bin_a) == (q(80), q(10))
+    reasons = list(StockMovement.objects.order_by("id").values_list("reason", "quantity", "reserved_quantity"))
+    assert reasons == [("receipt", q(100), q(0)), ("reservation", q(0), q(30)), ("shipment", q(-20), q(-20))]
+    assert services.check_ledger() == []
+
+
+def test_a_posting_records_its_event_and_audit(clerk: Any, bolt: Item, bin_a: Location) -> None:
+    from keel.audit.models import AuditRecord
+    from keel.events.models import Event
+
+    posting = receive(clerk, bolt, bin_a, "5")
+    event = Event.objects.get(event_type__name="Receive stock")
+    assert sorted(event.object_links.values_list("object__ocel_id", "qualifier")) == [
+        (f"item:{bolt.pk}", "moved"), (f"location:{bin_a.pk}", "at")
+    ]
+    assert event.site_id == bin_a.site_id
+    audit = AuditRecord.objects.get(object_type="stock_posting", object_id=str(posting.posting_id))
+    assert audit.after["lines"] == [{"item": "BOLT-M8", "location": "dub/A-01", "lot": "", "quantity": "5", "reserved": "0"}]
+
+
+def test_shipping_more_than_available_is_refused_and_nothing_changes(clerk: Any, bolt: Item, bin_a: Location) -> None:
+    receive(clerk, bolt, bin_a, "10")
+    services.post_movements(actor=clerk, reason="reservation", lines=[MovementLine(item=bolt, location=bin_a, reserved_quantity=q(4))])
+    before = (row_counts(), StockMovement.objects.count(), balance(bolt, bin_a))
+    with pytest.raises(ValidationFailed) as error:
+        services.post_movements(actor=clerk, reason="shipment",
+                                lines=[MovementLine(item=bolt, location=bin_a, quantity=q(-7))])
+    assert [(p.field, p.row, p.message) for p in error.value.problems] == [
+        ("quantity", 0, "only 6 available of BOLT-M8 at dub/A-01 (10 on hand, 4 reserved)")
+    ]
+    assert (row_counts(), StockMovement.objects.count(), balance(bolt, bin_a)) == before
+
+
+def test_a_multi_line_posting_is_all_or_nothing(clerk: Any, bolt: Item, bin_a: Location, bin_b: Location) -> None:
+    receive(clerk, bolt, bin_a, "10")
+    with pytest.raises(ValidationFailed):
+        services.post_movements(actor=clerk, reason="transfer_out", lines=[
+            MovementLine(item=bolt, location=bin_a, quantity=q(-5)),
+            MovementLine(item=bolt, location=bin_b, quantity=q(-1)),
+        ])
+    assert balance(bolt, bin_a) == (q(10), q(0))
+    assert StockMovement.objects.count() == 1
+
+
+@pytest.mark.parametrize(("reason", "line", "expected"), [
+    ("receipt", {"quantity": "-5"}, [("quantity", "must be positive for a receipt")]),
+    ("shipment", {"quantity": "5"}, [("quantity", "must be negative for a shipment")]),
+    ("receipt", {"quantity": "1.5"}, [("quantity", "BOLT-M8 is counted in each: whole numbers only")]),
+    ("receipt", {"quantity": "0"}, [("quantity", "nothing to move: the quantity is zero"), ("quantity", "must not be zero")]),
+    ("reservation", {"quantity": "3"}, [("quantity", "a reservation does not change this")]),
+    ("receipt", {"quantity": "1.00001"}, [("quantity", "at most 4 decimal places"), ("quantity", "BOLT-M8 is counted in each: whole numbers only")]),
+    ("receipt", {"quantity": "5", "lot_code": "L1"}, [("lot_code", "BOLT-M8 is not tracked by lot")]),
+])
+def test_bad_lines_name_the_field_and_change_nothing(
+    clerk: Any, bolt: Item, bin_a: Location, reason: str, line: dict[str, str], expected: list[tuple[str, str]]
+) -> None:
+    values: dict[str, Any] = {key: (q(value) if key == "quantity" else value) for key, value in line.items()}
+    with pytest.raises(ValidationFailed) as error:
+        services.post_movements(actor=clerk, reason=reason, lines=[MovementLine(item=bolt, location=bin_a, **values)])
+    assert [(p.field, p.message) for p in error.value.problems] == expected
+    assert StockMovement.objects.count() == 0
+
+
+def test_fractions_are_fine_for_measured_units(clerk: Any, flour: Item, bin_a: Location) -> None:
+    receive(clerk, flour, bin_a, "12.345")
+    services.post_movements(actor=clerk, reason="scrap", lines=[MovementLine(item=flour, location=bin_a, quantity=q("-0.345"))])
+    assert balance(flour, bin_a) == (q(12), q(0))
+
+
+def test_negative_stock_only_where_the_site_allows_it(clerk: Any, bolt: Item, bin_a: Location) -> None:
+    line = [MovementLine(item=bolt, location=bin_a, quantity=q(-3))]
+    with pytest.raises(ValidationFailed):
+        services.post_movements(actor=clerk, reason="adjustment", lines=line)
+    services.set_stock_policy(actor=clerk, site=bin_a.site, allows_negative_stock=True)
+    services.post_movements(actor=clerk, reason="adjustment", lines=line)
+    assert balance(bolt, bin_a) == (q(-3), q(0))
+    assert services.check_ledger() == []
+
+
+def test_reversal_is_a_new_movement_and_cannot_repeat(clerk: Any, bolt: Item, bin_a: Location) -> None:
+    posting = receive(clerk, bolt, bin_a, "8")
+    reversal = services.reverse_posting(actor=clerk, posting_id=posting.posting_id)
+    assert balance(bolt, bin_a) == (q(0), q(0))
+    assert [(m.reason, m.quantity, m.reverses_id) for m in reversal.movements] == [
+        ("reversal", q(-8), posting.movements[0].pk)
+    ]
+    with pytest.raises(ValidationFailed, match="already reversed"):
+        services.reverse_posting(actor=clerk, posting_id=posting.posting_id)
+    with pytest.raises(ValidationFailed, match="cannot be reversed"):
+        services.reverse_posting(actor=clerk, posting_id=reversal.posting_id)
+
+
+def test_a_receipt_cannot_be_reversed_once_its_stock_has_gone(clerk: Any, bolt: Item, bin_a: Location) -> None:
+    posting = receive(clerk, bolt, bin_a, "8")
+    services.post_movements(actor=clerk, reason="shipment", lines=[MovementLine(item=bolt, location=bin_a, quantity=q(-5))])
+    with pytest.raises(ValidationFailed) as error:
+        services.reverse_posting(actor=clerk, posting_id=posting.posting_id)
+    assert error.value.problems[0].message == "only 3 available of BOLT-M8 at dub/A-01 (3 on hand, 0 reserved)"
+
+
+def test_movements_are_append_only(clerk: Any, bolt: Item, bin_a: Location) -> None:
+    movement = receive(clerk, bolt, bin_a, "1").movements[0]
+    movement.quantity = q(99)
+    with pytest.raises(AppendOnlyError):
+        movement.save()
+    with pytest.raises(AppendOnlyError):
+        StockMovement.objects.filter(pk=movement.pk).update(quantity=q(99))
+    with pytest.raises(AppendOnlyError):
+        StockMovement.objects.filter(pk=movement.pk).delete()
+
+
+def test_lots_and_expiry(clerk: Any, vaccine: Item, bin_a: Location) -> None:
+    from datetime import date
+
+    with pytest.raises(ValidationFailed) as error:
+        receive(clerk, vaccine, bin_a, "5", lot_code="L-2027")
+    assert [(p.field, p.message) for p in error.value.problems] == [("expires_on", "a new lot of VAC-1 needs its expiry date")]
+    receive(clerk, vaccine, bin_a, "5", lot_code="L-2027", expires_on=date(2027, 3, 31))
+    assert Lot.objects.get(item=vaccine, code="L-2027").expires_on == date(2027, 3, 31)
+    with pytest.raises(ValidationFailed) as error:
+        services.post_movements(actor=clerk, reason="shipment",
+                                lines=[MovementLine(item=vaccine, location=bin_a, quantity=q(-1), lot_code="NOPE")])
+    assert error.value.problems[0].message == "unknown lot 'NOPE' of VAC-1"
+    assert balance(vaccine, bin_a, "L-2027") == (q(5), q(0))
+
+
+def test_check_ledger_finds_a_tampered_balance(clerk: Any, bolt: Item, bin_a: Location) -> None:
+    receive(clerk, bolt, bin_a, "10")
+    out = io.StringIO()
+    call_command("check_ledger", stdout=out)
+    assert out.getvalue().startswith("The ledger holds: 1 movements, 1 balances, all consistent")
+    StockBalance.objects.filter(item=bolt).update(on_hand=q(11))  # what a bug writing directly would do
+    errors = io.StringIO()
+    with pytest.raises(CommandError, match="1 balance\\(s\\) disagree with the ledger"):
+        call_command("check_ledger", stdout=io.StringIO(), stderr=errors)
+    assert errors.getvalue() == (
+        f"item {bolt.pk} at location {bin_a.pk}: cached 11 on hand / 0 reserved, ledger 10 on hand / 0 reserved\n"
+    )
+
+
+def test_items_need_a_currency_with_a_price(db: Any) -> None:
+    with pytest.raises(ValidationFailed) as error:
+        services.create_item(actor=None, sku="X", name="X", standard_cost="3.50")
+    assert [(p.field, p.message) for p in error.value.problems] == [
+        ("cost_currency", "a price needs its three-letter ISO currency, e.g. EUR")
+    ]
+    assert Item.objects.count() == 0
