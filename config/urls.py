@@ -9,6 +9,7 @@ urlpatterns = [
     path("organization/", include("keel.organization.urls")),
     path("audit/", include("keel.audit.urls")),
     path("events/", include("keel.events.urls")),
+    path("supply-chain/", include("keel.supply_chain.urls")),
     path("api/v1/", api.urls),
 ]
 

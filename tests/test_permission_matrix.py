@@ -105,6 +105,12 @@ WEB_ROUTES: dict[str, tuple[str, Callable[[Person, dict[str, Any]], dict[str, An
     "events:list": ("GET", lambda person, ctx: {}),
     "events:export": ("GET", lambda person, ctx: {}),
     "events:import": ("GET", lambda person, ctx: {}),
+    "supply_chain:items": ("GET", lambda person, ctx: {}),
+    "supply_chain:item-create": ("GET", lambda person, ctx: {}),
+    "supply_chain:item": ("GET", lambda person, ctx: {"sku": "NO-SUCH-SKU"}),
+    "supply_chain:movements": ("GET", lambda person, ctx: {}),
+    "supply_chain:move": ("GET", lambda person, ctx: {}),
+    "supply_chain:locations": ("GET", lambda person, ctx: {}),
 }
 
 

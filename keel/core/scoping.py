@@ -4,6 +4,8 @@ Models opt in by inheriting ``ScopedModel``-style attributes: ``scope_site_field
 ``scope_department_field`` name the lookups that place a row in a site or department.
 A row is visible to a scoped actor when it sits in one of the actor's sites or one of the
 actor's departments; rows placed nowhere are visible only company-wide (deny by default).
+Company master data that belongs to no site (items, for example) says so explicitly with
+``scope_global = True``: everyone holding the action sees it.
 """
 
 from __future__ import annotations
@@ -47,7 +49,7 @@ class RestrictedQuerySet(models.QuerySet[M]):
         if not actor.has_action(action):
             return self.none()
         reach: Reach = actor.reach()
-        if reach.is_company_wide:
+        if reach.is_company_wide or getattr(self.model, "scope_global", False):
             return self
         site_field: str | None = getattr(self.model, "scope_site_field", None)
         department_field: str | None = getattr(self.model, "scope_department_field", None)

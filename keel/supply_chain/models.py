@@ -37,6 +37,7 @@ class Item(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
 
     objects = RestrictedManager()
+    scope_global = True  # master data: every role with supply_chain.view_item sees every item
 
     class Meta:
         ordering = ["sku"]

@@ -41,8 +41,13 @@ AREAS: tuple[NavArea, ...] = (
     NavArea(
         Area.SUPPLY_CHAIN, "▣",
         "Items, stock, purchasing, fulfillment, transfers, forecasting and replenishment.",
-        (),
-        ("Items and suppliers", "Stock ledger", "Purchase orders", "Fulfillment queue", "Forecasts and replenishment"),
+        (
+            NavPage("Items & stock", "supply_chain:items", "supply_chain.view_item"),
+            NavPage("Stock ledger", "supply_chain:movements", "supply_chain.view_item"),
+            NavPage("Locations", "supply_chain:locations", "supply_chain.view_item"),
+        ),
+        ("Suppliers and scorecards", "Purchase orders and receiving", "Sales orders and the fulfillment queue",
+         "Carriers and shipments", "Transfers and cycle counts", "Forecasts and replenishment"),
     ),
     NavArea(
         Area.COSTS, "◧",
