@@ -153,6 +153,7 @@ CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"
 
 # Keel's own settings.
 KEEL_DEMO_MODE = env_bool("KEEL_DEMO_MODE", False)
+KEEL_DEMO_LOGINS_FILE = env_str("KEEL_DEMO_LOGINS_FILE", str(BASE_DIR / "var" / "demo-logins.txt"))
 KEEL_LOGIN_FAILURE_LIMIT = env_int("KEEL_LOGIN_FAILURE_LIMIT", 5)
 KEEL_LOGIN_WINDOW_SECONDS = env_int("KEEL_LOGIN_WINDOW_SECONDS", 900)
 KEEL_API_MAX_PAGE_SIZE = 500

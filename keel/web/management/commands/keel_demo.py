@@ -20,7 +20,8 @@ from keel.core.context import RequestMeta, request_meta
 from keel.events import ocel
 from keel.events import services as event_services
 from keel.organization import services
-from keel.organization.models import JobTitle, Person, Team
+from keel.organization.models import JobTitle, Person, Site, Team
+from keel.supply_chain import services as stock
 
 SITES = [
     ("dub", "Dublin fulfillment centre", "warehouse", "IE", "EUR", "Europe/Dublin"),
@@ -71,6 +72,22 @@ PEOPLE = {
     "customer-operations-manager": ("Ben Carter", "cmh", "customer-success"),
     "ecommerce-operations-manager": ("Laura Dubois", "dub", "operations"),
 }
+# (sku, name, category, unit, standard cost EUR, list price EUR)
+ITEMS = [
+    ("TEE-BLK-M", "Organic tee, black, M", "Apparel", "each", "4.10", "19.00"),
+    ("TEE-BLK-L", "Organic tee, black, L", "Apparel", "each", "4.10", "19.00"),
+    ("TEE-WHT-M", "Organic tee, white, M", "Apparel", "each", "3.95", "19.00"),
+    ("HOOD-GRY-M", "Hoodie, grey, M", "Apparel", "each", "11.20", "49.00"),
+    ("CAP-NVY", "Cap, navy", "Accessories", "each", "2.60", "15.00"),
+    ("BOTTLE-750", "Steel bottle 750 ml", "Accessories", "each", "3.40", "18.00"),
+    ("MUG-CER-350", "Ceramic mug 350 ml", "Home", "each", "1.90", "12.00"),
+    ("CANDLE-SOY", "Soy candle", "Home", "each", "2.30", "16.00"),
+    ("COFFEE-1KG", "Coffee beans", "Pantry", "kg", "9.80", "24.00"),
+    ("TEA-LOOSE", "Loose-leaf tea", "Pantry", "kg", "14.50", "38.00"),
+    ("BOX-S", "Shipping box, small", "Packaging", "each", "0.21", ""),
+    ("BOX-M", "Shipping box, medium", "Packaging", "each", "0.34", ""),
+]
+BINS = ["A-01", "A-02", "B-01", "B-02"]
 SAMPLE_LOG = Path(__file__).resolve().parents[3] / "events" / "samples" / "ocel20_example.jsonocel"
 
 
@@ -94,7 +111,7 @@ class Command(BaseCommand):
                 for suffix in ("", "-wal", "-shm"):
                     Path(name + suffix).unlink(missing_ok=True)
         call_command("migrate", interactive=False, verbosity=0)
-        logins_path = Path(settings.BASE_DIR) / "var" / "demo-logins.txt"
+        logins_path = Path(settings.KEEL_DEMO_LOGINS_FILE)
         if Person.objects.exists():
             self.stdout.write("The demo company is already loaded.")
             if logins_path.exists():
@@ -143,10 +160,44 @@ class Command(BaseCommand):
                 time_zone={s[0]: s[5] for s in SITES}[site_code],
             )
             logins.append((email, password, title.name))
+        self.load_stock(sites)
         if SAMPLE_LOG.exists():
             event_services.import_log(actor=None, log=ocel.read_log(SAMPLE_LOG), source="ocel-example",
                                       filename=SAMPLE_LOG.name)
         return logins
+
+    def load_stock(self, sites: dict[str, Site]) -> None:
+        """Items, bins at the three warehouses, opening stock and a little activity."""
+        from decimal import Decimal
+
+        items = [
+            stock.create_item(actor=None, sku=sku, name=name, category=category, unit=unit,
+                              standard_cost=cost, cost_currency="EUR", list_price=price or None,
+                              price_currency="EUR" if price else "")
+            for sku, name, category, unit, cost, price in ITEMS
+        ]
+        for code in ("dub", "rtm", "cmh"):
+            site = sites[code]
+            places = [stock.create_location(actor=None, site=site, code=bin_code, zone=bin_code[0]) for bin_code in BINS]
+            stock.create_location(actor=None, site=site, code="DOCK-IN", kind="receiving")
+            stock.create_location(actor=None, site=site, code="HOLD", kind="quarantine")
+            lines = [
+                stock.MovementLine(item=item, location=places[number % len(places)],
+                                   quantity=Decimal(20 + (number * 37 + len(code) * 11) % 180))
+                for number, item in enumerate(items)
+            ]
+            stock.post_movements(actor=None, reason="receipt", lines=lines, reference=f"opening_stock:{code}",
+                                 note="Opening stock")
+            stock.post_movements(actor=None, reason="reservation", lines=[
+                stock.MovementLine(item=items[0], location=places[0], reserved_quantity=Decimal(12)),
+            ])
+            stock.post_movements(actor=None, reason="shipment", reference=f"sales_order:demo-{code}", lines=[
+                stock.MovementLine(item=items[0], location=places[0], quantity=Decimal(-5), reserved_quantity=Decimal(-5)),
+                stock.MovementLine(item=items[4], location=places[0], quantity=Decimal(-3)),
+            ])
+            stock.post_movements(actor=None, reason="scrap", note="Damaged in handling", lines=[
+                stock.MovementLine(item=items[6], location=places[2], quantity=Decimal(-2)),
+            ])
 
     def format_logins(self, logins: list[tuple[str, str, str]]) -> str:
         width = max(len(email) for email, _, _ in logins)
