@@ -144,30 +144,48 @@ def record_event(
         actor_id=getattr(getattr(actor, "person", actor), "pk", None),
         source=source,
     )
-    for ref in objects:
-        event_object, created = EventObject.objects.get_or_create(
-            ocel_id=ref.ocel_id,
-            defaults={"object_type": types.object_type(ref.object_type), "site_id": ref.site_id},
-        )
-        if not created and ref.site_id is not None and event_object.site_id != ref.site_id:
-            event_object.site_id = ref.site_id
-            event_object.save(update_fields=["site_id"])
-        EventObjectLink.objects.get_or_create(event=event, object=event_object, qualifier=ref.qualifier)
+    object_ids = _ensure_objects(types, objects)
+    EventObjectLink.objects.bulk_create(
+        [EventObjectLink(event=event, object_id=object_ids[ref.ocel_id], qualifier=ref.qualifier) for ref in objects],
+        ignore_conflicts=True,
+    )
     return event
+
+
+def _ensure_objects(types: _TypeCache, refs: Sequence[ObjectRef]) -> dict[str, int]:
+    """The primary keys of the referenced objects, creating the missing ones and placing
+    objects that gain a site: a constant number of queries however many objects an event
+    touches."""
+    wanted = {ref.ocel_id: ref for ref in refs}
+    rows = EventObject.objects.filter(ocel_id__in=list(wanted)).values_list("ocel_id", "pk", "site_id")
+    found = {ocel_id: pk for ocel_id, pk, _ in rows}
+    moved: dict[int, list[int]] = {}
+    for ocel_id, pk, site_id in rows:
+        new_site = wanted[ocel_id].site_id
+        if new_site is not None and new_site != site_id:
+            moved.setdefault(new_site, []).append(pk)
+    for site_id, pks in moved.items():
+        EventObject.objects.filter(pk__in=pks).update(site_id=site_id)
+    missing = [ref for ocel_id, ref in wanted.items() if ocel_id not in found]
+    if missing:
+        EventObject.objects.bulk_create(
+            [EventObject(ocel_id=ref.ocel_id, object_type=types.object_type(ref.object_type), site_id=ref.site_id)
+             for ref in missing],
+            ignore_conflicts=True,
+        )
+        found.update(
+            EventObject.objects.filter(ocel_id__in=[ref.ocel_id for ref in missing]).values_list("ocel_id", "pk")
+        )
+    return found
 
 
 def relate_objects(*, source: ObjectRef, target: ObjectRef, qualifier: str) -> None:
     """Record an object-to-object relation (e.g. an order line belongs to an order)."""
     _require_transaction()
-    types = _TypeCache()
-    ends = []
-    for ref in (source, target):
-        event_object, _ = EventObject.objects.get_or_create(
-            ocel_id=ref.ocel_id,
-            defaults={"object_type": types.object_type(ref.object_type), "site_id": ref.site_id},
-        )
-        ends.append(event_object)
-    ObjectRelation.objects.get_or_create(source=ends[0], target=ends[1], qualifier=qualifier)
+    ids = _ensure_objects(_TypeCache(), [source, target])
+    ObjectRelation.objects.get_or_create(
+        source_id=ids[source.ocel_id], target_id=ids[target.ocel_id], qualifier=qualifier
+    )
 
 
 # --- Ingest from other systems -------------------------------------------------------
