@@ -83,7 +83,7 @@ def main() -> None:
             posting = uuid.uuid4()
     StockMovement.objects.bulk_create(batch)
     StockBalance.objects.bulk_create(
-        [StockBalance(item_id=i, location_id=l, on_hand=v) for (i, l), v in sums.items()], batch_size=10000
+        [StockBalance(item_id=item_id, location_id=place_id, on_hand=value) for (item_id, place_id), value in sums.items()], batch_size=10000
     )
     rows.append(("load (bulk path)", f"{ITEMS:,} items, {MOVEMENTS:,} movements, {len(sums):,} balances in {time.perf_counter() - began:.1f} s"))
 
@@ -91,7 +91,7 @@ def main() -> None:
     problems = services.check_ledger()
     rows.append(("`keel check-ledger` over the whole ledger", f"{time.perf_counter() - began:.2f} s ({len(problems)} problems)"))
 
-    admin = org.create_person(actor=None, email="bench@example.com", full_name="Bench", password="bench-password-1",
+    admin = org.create_person(actor=None, email="bench@example.com", full_name="Bench",
                               title=JobTitle.objects.get(slug="chief-operating-officer"), is_superuser=True)
     receipt_items = list(Item.objects.order_by("?")[:500]) if connection.vendor == "postgresql" else list(Item.objects.all()[:500])
     lines = [services.MovementLine(item=item, location=places[n % len(places)], quantity=Decimal(10))

@@ -48,5 +48,19 @@ def env_list(name: str, default: list[str]) -> list[str]:
     return [part.strip() for part in value.split(",") if part.strip()]
 
 
+def embedded_secret_key() -> str:
+    """A random key made on first use and kept in var/secret-key, readable by the owner only."""
+    import secrets
+
+    path = BASE_DIR / "var" / "secret-key"
+    if path.exists():
+        return path.read_text().strip()
+    path.parent.mkdir(exist_ok=True)
+    key = secrets.token_urlsafe(50)
+    path.write_text(key)
+    path.chmod(0o600)
+    return key
+
+
 def default_database_url() -> str:
     return f"sqlite:///{BASE_DIR / 'var' / 'keel.sqlite3'}"

@@ -17,6 +17,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "export-ocel": ("export_ocel", "Export the event log as OCEL 2.0 (JSON or SQLite)"),
     "import-events": ("import_events", "Import an OCEL 2.0 log (JSON or SQLite), all or nothing"),
     "check-ledger": ("check_ledger", "Check that cached stock balances equal the stock ledger"),
+    "collectstatic": ("collectstatic", "Build the static files for production (keel serve does it too)"),
+    "setpassword": ("keel_setpassword", "Give a person a new random password and print it once"),
 }
 
 

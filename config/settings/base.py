@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-from config.env import BASE_DIR, default_database_url, env_bool, env_int, env_list, env_str
+from config.env import (
+    BASE_DIR,
+    default_database_url,
+    embedded_secret_key,
+    env_bool,
+    env_int,
+    env_list,
+    env_str,
+)
 
 DATABASE_URL = env_str("KEEL_DATABASE_URL", default_database_url())
 
@@ -42,7 +51,9 @@ def database_settings(url: str) -> dict[str, Any]:
 DATABASES = {"default": database_settings(DATABASE_URL)}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-SECRET_KEY = env_str("KEEL_SECRET_KEY", "insecure-development-key-only-for-local-use")
+# Embedded mode makes a random key once and keeps it in var/secret-key (mode 600);
+# production requires KEEL_SECRET_KEY (config/settings/production.py).
+SECRET_KEY = env_str("KEEL_SECRET_KEY", "") or embedded_secret_key()
 DEBUG = env_bool("KEEL_DEBUG", False)
 ALLOWED_HOSTS = env_list("KEEL_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver"])
 
@@ -125,7 +136,7 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "/static/"
-STATIC_ROOT = BASE_DIR / "var" / "static"
+STATIC_ROOT = Path(env_str("KEEL_STATIC_ROOT", str(BASE_DIR / "var" / "static")))
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # WhiteNoise warns when it is missing
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -159,6 +170,8 @@ KEEL_LOGIN_WINDOW_SECONDS = env_int("KEEL_LOGIN_WINDOW_SECONDS", 900)
 KEEL_API_MAX_PAGE_SIZE = 500
 KEEL_API_DEFAULT_PAGE_SIZE = 50
 KEEL_INGEST_MAX_EVENTS = env_int("KEEL_INGEST_MAX_EVENTS", 10_000)
+# Addresses of reverse proxies whose X-Forwarded-For is trusted for the client address.
+KEEL_TRUSTED_PROXIES = env_list("KEEL_TRUSTED_PROXIES", [])
 KEEL_API_AUTHENTICATORS = [
     "keel.organization.auth.authenticate_token",
     "keel.organization.auth.authenticate_session",

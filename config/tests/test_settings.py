@@ -56,3 +56,30 @@ def test_an_unsupported_database_url_is_refused(url: str, message: str) -> None:
 
     with pytest.raises(ValueError, match=message):
         database_settings(url)
+
+
+def test_production_serves_the_login_page_after_collectstatic(tmp_path: Path) -> None:
+    # Given production settings and the static files built as `keel serve` builds them
+    env = production_env(KEEL_STATIC_ROOT=str(tmp_path / "static"))
+    built = run_manage("collectstatic", "--noinput", env=env)
+    assert built.returncode == 0, built.stderr
+    # When the login page is requested over HTTPS
+    probe = (
+        "import django; django.setup(); from django.test import Client; "
+        "r = Client().get('/login/', secure=True, HTTP_HOST='keel.example.com'); "
+        "import re; print(r.status_code, bool(re.search(r'keel/keel[.][0-9a-f]{12}[.]css', r.content.decode())))"
+    )
+    result = subprocess.run(  # noqa: S603
+        [sys.executable, "-c", probe], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120, check=False
+    )
+    # Then it renders, with the hashed stylesheet
+    assert result.stdout.strip() == "200 True", result.stderr[-2000:]
+
+
+def test_embedded_mode_keeps_a_private_random_secret_key() -> None:
+    from config.env import embedded_secret_key
+
+    key = embedded_secret_key()
+    assert len(key) >= 50
+    assert embedded_secret_key() == key
+    assert ((ROOT / "var" / "secret-key").stat().st_mode & 0o777) == 0o600

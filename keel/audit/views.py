@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+import json
+
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.utils.dateparse import parse_date
 
 from keel.audit import selectors
 from keel.audit.choices import AuditAction
 from keel.audit.permissions import EXPORT_AUDIT, VIEW_AUDIT
 from keel.audit.services import record_export
 from keel.core.listing import Column, Listing
-from keel.core.views import requires
+from keel.core.views import date_param, refuse, requires
+
+
+def _as_json(value: object) -> str:
+    return "" if value is None else json.dumps(value, sort_keys=True, default=str)
+
 
 COLUMNS = (
     Column("at", "When", sort="at"),
@@ -21,8 +27,8 @@ COLUMNS = (
     Column("object_repr", "Record"),
     Column("message", "Note"),
     Column("ip_address", "From"),
-    Column("before", "Before"),
-    Column("after", "After"),
+    Column("before", "Before", value=lambda record: _as_json(record.before)),
+    Column("after", "After", value=lambda record: _as_json(record.after)),
 )
 
 
@@ -33,8 +39,8 @@ def audit_view(request: HttpRequest) -> HttpResponse:
         actor=request.user,
         action=params.get("action") or None,
         object_type=params.get("object_type") or None,
-        since=parse_date(params.get("since", "") or "") if params.get("since") else None,
-        until=parse_date(params.get("until", "") or "") if params.get("until") else None,
+        since=date_param(request, "since"),
+        until=date_param(request, "until"),
     )
     listing = Listing(
         request=request, queryset=rows, columns=COLUMNS,
@@ -43,11 +49,11 @@ def audit_view(request: HttpRequest) -> HttpResponse:
     )
     if params.get("export") in {"csv", "xlsx"}:
         if not request.user.has_action(EXPORT_AUDIT.code):  # type: ignore[union-attr]
-            return render(request, "403.html", {"needed_action": EXPORT_AUDIT}, status=403)
-        record_export(actor=request.user, object_type="audit_record",
-                      row_count=listing.filtered.count(), file_format=params["export"])
+            return refuse(request, EXPORT_AUDIT.code)
         response = listing.export()
         assert response is not None
+        record_export(actor=request.user, object_type="audit_record",
+                      row_count=listing.filtered.count(), file_format=params["export"])
         return response
     return render(request, "audit/list.html", {
         "listing": listing, "actions": AuditAction.choices,

@@ -17,9 +17,20 @@ logger = logging.getLogger("keel")
 
 
 def client_ip(request: HttpRequest) -> str | None:
-    # Behind a proxy, configure it to set REMOTE_ADDR (e.g. with a trusted proxy module);
-    # X-Forwarded-For is client-controlled and is not trusted here.
-    return request.META.get("REMOTE_ADDR") or None
+    """The caller's address. X-Forwarded-For counts only when the request came through a
+    proxy listed in KEEL_TRUSTED_PROXIES, and then the nearest address that is not itself a
+    trusted proxy wins (anything further left could have been written by the client)."""
+    from django.conf import settings
+
+    remote = request.META.get("REMOTE_ADDR") or None
+    trusted = set(getattr(settings, "KEEL_TRUSTED_PROXIES", []))
+    if remote not in trusted:
+        return remote
+    hops = [hop.strip() for hop in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if hop.strip()]
+    for hop in reversed(hops):
+        if hop not in trusted:
+            return hop
+    return remote
 
 
 class RequestContextMiddleware:

@@ -119,7 +119,7 @@ class ObjectRelation(models.Model):
 class IngestBatch(models.Model):
     """A batch of events received from another system, remembered by its idempotency key."""
 
-    idempotency_key = models.CharField(max_length=200, unique=True)
+    idempotency_key = models.CharField(max_length=200)
     payload_digest = models.CharField(max_length=64)
     source = models.CharField(max_length=64)
     received_at = models.DateTimeField(default=timezone.now)
@@ -130,6 +130,10 @@ class IngestBatch(models.Model):
 
     class Meta:
         ordering = ["-received_at"]
+        constraints = [
+            # Keys are per caller: one integration cannot read or block another's batches.
+            models.UniqueConstraint(fields=["received_by_id", "idempotency_key"], name="ingest_key_per_caller")
+        ]
 
     def __str__(self) -> str:
         return f"{self.source}:{self.idempotency_key}"

@@ -34,6 +34,9 @@ from keel.events.models import (
     ObjectType,
 )
 
+# Keel's own events carry this source; other systems must name themselves.
+RESERVED_SOURCE = "keel"
+
 
 @dataclass(frozen=True, slots=True)
 class ObjectRef:
@@ -261,13 +264,17 @@ def ingest_batch(
     objects = objects or []
     payload = {"source": source, "events": events, "objects": objects}
     digest = _digest(payload)
-    existing = IngestBatch.objects.filter(idempotency_key=idempotency_key).first()
+    caller_id = getattr(getattr(actor, "person", actor), "pk", None)
+    batches = IngestBatch.objects.filter(received_by_id=caller_id, idempotency_key=idempotency_key)
+    existing = batches.first()
     if existing is not None:
         return _replay(existing, digest)
 
     problems = ProblemCollector()
     if not idempotency_key.strip():
         problems.add("idempotency_key", "must not be empty")
+    if source.strip().lower() == RESERVED_SOURCE:
+        problems.add("source", f"{RESERVED_SOURCE!r} is reserved for Keel's own events; name your system")
     if not events:
         problems.add("events", "the batch has no events")
     max_events = _max_events()
@@ -301,12 +308,15 @@ def ingest_batch(
             problems.add("events.time", "required ISO 8601 time with a time zone", row)
         if not isinstance(item.get("attributes", {}), dict):
             problems.add("events.attributes", "must be an object of name: value", row)
-        event_id = item.get("id") or f"{source}:{idempotency_key}:{row}"
+        # Generated ids carry the caller too, since keys are per caller.
+        event_id = item.get("id") or f"{source}:{caller_id or 'system'}:{idempotency_key}:{row}"
         if not isinstance(event_id, str):
             problems.add("events.id", "must be text", row)
             event_id = str(event_id)
         if event_id in event_ids:
             problems.add("events.id", f"event {event_id!r} appears twice in the batch", row)
+        if event_id.lower().startswith(f"{RESERVED_SOURCE}:"):
+            problems.add("events.id", f"ids starting {RESERVED_SOURCE + ':'!r} are reserved for Keel's own events", row)
         event_ids.append(event_id)
         links = item.get("objects")
         if not isinstance(links, list) or not links:
@@ -340,6 +350,10 @@ def ingest_batch(
                     f"unknown object {link['id']!r}: declare it in 'objects' or give its 'type'",
                     row,
                 )
+            stated = link.get("type")
+            actual = known_objects.get(link["id"]) or declared_objects.get(link["id"])
+            if stated and actual and stated != actual:
+                problems.add("events.objects", f"object {link['id']!r} has type {actual!r}, not {stated!r}", row)
     taken = set(Event.objects.filter(ocel_id__in=event_ids).values_list("ocel_id", flat=True))
     for row, event_id in enumerate(event_ids):
         if event_id in taken:
@@ -355,7 +369,7 @@ def ingest_batch(
     if problems.problems:
         # A concurrent request with the same key may have committed since the first look;
         # its events would now read as "already in the log". Answer that as a replay.
-        existing = IngestBatch.objects.filter(idempotency_key=idempotency_key).first()
+        existing = batches.first()
         if existing is not None:
             return _replay(existing, digest)
     problems.raise_if_any("The batch was refused; nothing was written.")
@@ -387,7 +401,7 @@ def ingest_batch(
             )
     except IntegrityError:
         # A concurrent request with the same key won the race: answer as a replay.
-        existing = IngestBatch.objects.filter(idempotency_key=idempotency_key).first()
+        existing = batches.first()
         if existing is None:
             raise
         return _replay(existing, digest)

@@ -9,12 +9,11 @@ from django.contrib import messages
 from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.utils.dateparse import parse_date
 from django.views.decorators.http import require_http_methods
 
 from keel.core.errors import ValidationFailed
 from keel.core.listing import Column, Listing
-from keel.core.views import requires
+from keel.core.views import date_param, refuse, requires
 from keel.events import ocel, selectors, services
 from keel.events.permissions import EXPORT_EVENTS, IMPORT_EVENTS, VIEW_EVENT
 
@@ -35,20 +34,20 @@ def events_view(request: HttpRequest) -> HttpResponse:
         activity=params.get("activity") or None,
         object_type=params.get("object_type") or None,
         object_id=params.get("object") or None,
-        since=parse_date(params["since"]) if params.get("since") else None,
-        until=parse_date(params["until"]) if params.get("until") else None,
+        since=date_param(request, "since"),
+        until=date_param(request, "until"),
     )
     listing = Listing(request=request, queryset=rows, columns=COLUMNS, search_fields=("ocel_id",),
                       default_sort="-occurred_at", export_name="events")
     if params.get("export") in {"csv", "xlsx"}:
         if not request.user.has_action(EXPORT_EVENTS.code):  # type: ignore[union-attr]
-            return render(request, "403.html", {"needed_action": EXPORT_EVENTS}, status=403)
+            return refuse(request, EXPORT_EVENTS.code)
         from keel.audit.services import record_export
 
-        record_export(actor=request.user, object_type="event", row_count=listing.filtered.count(),
-                      file_format=params["export"])
         response = listing.export()
         assert response is not None
+        record_export(actor=request.user, object_type="event", row_count=listing.filtered.count(),
+                      file_format=params["export"])
         return response
     page_rows = listing.rows
     links = selectors.event_links([row.pk for row in page_rows])
@@ -69,13 +68,16 @@ def export_view(request: HttpRequest) -> HttpResponseBase:
     log = selectors.export_log(actor=request.user)
     suffix = ".sqlite" if file_format == "sqlite" else ".jsonocel"
     filename = f"keel-events-{timezone.now():%Y%m%d-%H%M%S}{suffix}"
-    directory = Path(tempfile.mkdtemp(prefix="keel-export-"))
-    path = directory / filename
-    ocel.write_log(log, path)
+    with tempfile.TemporaryDirectory(prefix="keel-export-") as directory:
+        path = Path(directory) / filename
+        ocel.write_log(log, path)
+        # The open handle keeps the data readable after the directory is removed (POSIX),
+        # so no copy of the log stays on disk once the response is sent.
+        handle = path.open("rb")
     services.record_export(actor=request.user, filename=filename, event_count=len(log.events),
                            object_count=len(log.objects))
     content_type = "application/vnd.sqlite3" if file_format == "sqlite" else "application/json"
-    return FileResponse(path.open("rb"), as_attachment=True, filename=filename, content_type=content_type)
+    return FileResponse(handle, as_attachment=True, filename=filename, content_type=content_type)
 
 
 @requires(IMPORT_EVENTS.code)
@@ -112,5 +114,6 @@ def import_view(request: HttpRequest) -> HttpResponse:
                 return redirect("events:list")
             finally:
                 path.unlink(missing_ok=True)
+                directory.rmdir()
     return render(request, "events/import.html", {"error": error, "problems": problems},
                   status=422 if error else 200)

@@ -136,6 +136,10 @@ def update_person(*, actor: Any, person: Person, **changes: Any) -> Person:
     person = Person.objects.select_for_update().get(pk=person.pk)
     before = _person_state(person)
     problems = ProblemCollector()
+    for required in ("email", "full_name", "title", "time_zone"):
+        if required in changes and changes[required] is None:
+            problems.add(required, "required; it cannot be emptied")
+    problems.raise_if_any("The person was not changed.")
     if "email" in changes:
         changes["email"] = str(changes["email"]).strip().lower()
     _check_person_fields(

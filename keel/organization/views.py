@@ -12,7 +12,7 @@ from keel.audit.services import record_export
 from keel.core.errors import ValidationFailed
 from keel.core.listing import Column, Listing
 from keel.core.permissions import Area, Level, all_actions
-from keel.core.views import requires
+from keel.core.views import refuse, requires
 from keel.organization import permissions as p
 from keel.organization import selectors, services
 from keel.organization.forms import (
@@ -59,7 +59,7 @@ def people_view(request: HttpRequest) -> HttpResponse:
         search_fields=("full_name", "email"), default_sort="full_name", export_name="people",
     )
     export = listing.export()
-    if export is not None:
+    if export is not None:  # audited once the file is built, so a failed export leaves no record
         record_export(actor=request.user, object_type="person", row_count=listing.filtered.count(),
                       file_format=request.GET["export"])
         return export
@@ -196,7 +196,7 @@ def title_view(request: HttpRequest, pk: int) -> HttpResponse:
     form = PresetForm(request.POST or None, initial=initial)
     if request.method == "POST":
         if not can_change:
-            return render(request, "403.html", {"needed_action": p.CHANGE_JOB_TITLE}, status=403)
+            return refuse(request, p.CHANGE_JOB_TITLE.code)
         if form.is_valid():
             try:
                 services.update_job_title(

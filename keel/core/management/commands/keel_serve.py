@@ -17,7 +17,13 @@ class Command(BaseCommand):
         parser.add_argument("--threads", type=int, default=4)
 
     def handle(self, *args: Any, **options: Any) -> None:
+        from django.conf import settings
+        from django.core.management import call_command
         from gunicorn.app.wsgiapp import WSGIApplication
+
+        if "Manifest" in settings.STORAGES["staticfiles"]["BACKEND"]:
+            # Production serves hashed, compressed files: build them before the first request.
+            call_command("collectstatic", interactive=False, verbosity=0)
 
         bind = f"{options['host']}:{options['port']}"
         self.stdout.write(f"Keel is serving at http://{bind}/ (Ctrl+C to stop)")
