@@ -93,6 +93,8 @@ WEB_ROUTES: dict[str, tuple[str, Callable[[Person, dict[str, Any]], dict[str, An
     "organization:person-edit": ("GET", lambda person, ctx: {"pk": person.pk}),
     "organization:person-deactivate": ("POST", lambda person, ctx: {"pk": person.pk}),
     "organization:person-scope": ("GET", lambda person, ctx: {"pk": person.pk}),
+    "organization:person-password": ("POST", lambda person, ctx: {"pk": person.pk}),
+    "organization:password": ("GET", lambda person, ctx: {}),
     "organization:titles": ("GET", lambda person, ctx: {}),
     "organization:title-create": ("GET", lambda person, ctx: {}),
     "organization:title": ("GET", lambda person, ctx: {"pk": person.title_id}),

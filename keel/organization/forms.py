@@ -40,6 +40,12 @@ class NewPersonForm(PersonForm):
     )
 
 
+class PasswordForm(forms.Form):
+    current_password = forms.CharField(widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}))
+    new_password = forms.CharField(widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+                                   help_text="At least 12 characters, not a common password.")
+
+
 class ScopeForm(forms.Form):
     extra_sites = forms.ModelMultipleChoiceField(queryset=Site.objects.all(), required=False, widget=forms.CheckboxSelectMultiple)
     extra_departments = forms.ModelMultipleChoiceField(queryset=Department.objects.all(), required=False, widget=forms.CheckboxSelectMultiple)

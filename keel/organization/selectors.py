@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Q, QuerySet
 
 from keel.core.permissions import DataScope
 from keel.organization.models import ApiToken, Department, JobTitle, Person, Site
@@ -41,8 +41,12 @@ def person(*, actor: Any, pk: int) -> Person | None:
 def job_titles(*, actor: Any) -> QuerySet[JobTitle]:
     if not actor.has_action(VIEW_JOB_TITLE.code):
         return JobTitle.objects.none()
-    # Meta.ordering does not apply to aggregated queries, so order explicitly.
-    return JobTitle.objects.annotate(headcount=Count("people")).order_by("sort_order", "name")
+    # Headcounts count only the people the actor may see; Meta.ordering does not apply to
+    # aggregated queries, so order explicitly.
+    visible = people(actor=actor, is_active=True).values("pk")
+    return JobTitle.objects.annotate(
+        headcount=Count("people", filter=Q(people__in=visible))
+    ).order_by("sort_order", "name")
 
 
 def sites(*, actor: Any, action: str = VIEW_SITE.code) -> QuerySet[Site]:

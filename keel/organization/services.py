@@ -30,6 +30,44 @@ from keel.organization.models import ApiToken, Department, JobTitle, Person, Sit
 MAX_TOKEN_DAYS = 366
 
 
+def _check_grant(
+    problems: ProblemCollector,
+    *,
+    actor: Any,
+    person: Person | None,
+    title: JobTitle | None = None,
+    sites: list[Site] | None = None,
+    departments: list[Department] | None = None,
+) -> None:
+    """Nobody grants more than they hold: a title's actions must be within the actor's,
+    sites and departments within the actor's reach, and nobody raises their own access.
+
+    Command-line work (no actor) and administrators are trusted.
+    """
+    person_actor = getattr(actor, "person", actor)
+    if person_actor is None or not hasattr(person_actor, "action_codes") or person_actor.is_superuser:
+        return
+    if person is not None and person.pk == person_actor.pk and (title is not None or sites or departments):
+        problems.add("person", "you cannot change your own title or scope; ask another administrator")
+        return
+    if title is not None:
+        beyond = sorted(title.actions() - person_actor.action_codes())
+        if beyond:
+            problems.add("title", f"{title.name} can do things your role cannot ({', '.join(beyond[:3])}"
+                                  f"{'…' if len(beyond) > 3 else ''})")
+        if title.data_scope == "company" and not actor.reach().is_company_wide:
+            problems.add("title", f"{title.name} sees the whole company; your role does not")
+    reach = actor.reach()
+    if reach.is_company_wide:
+        return
+    for site in sites or []:
+        if site.pk not in reach.site_ids:
+            problems.add("site", f"{site.name} is outside your scope")
+    for department in departments or []:
+        if department.pk not in reach.department_ids:
+            problems.add("department", f"{department.name} is outside your scope")
+
+
 def _person_state(person: Person) -> dict[str, Any]:
     return {
         "email": person.email,
@@ -93,6 +131,10 @@ def create_person(
     problems = ProblemCollector()
     email = email.strip().lower()
     _check_person_fields(problems, email=email, full_name=full_name, time_zone=time_zone)
+    _check_grant(problems, actor=actor, person=None, title=title, sites=[site] if site else [],
+                 departments=[department] if department else [])
+    if is_superuser and actor is not None and not getattr(getattr(actor, "person", actor), "is_superuser", False):
+        problems.add("is_superuser", "only an administrator can create an administrator")
     person = Person(
         email=email, full_name=full_name.strip(), title=title, site=site,
         department=department, team=team, time_zone=time_zone, is_superuser=is_superuser,
@@ -148,6 +190,12 @@ def update_person(*, actor: Any, person: Person, **changes: Any) -> Person:
         full_name=changes.get("full_name"),
         time_zone=changes.get("time_zone"),
         exclude_pk=person.pk,
+    )
+    _check_grant(
+        problems, actor=actor, person=person,
+        title=changes.get("title") if changes.get("title") != person.title else None,
+        sites=[changes["site"]] if changes.get("site") and changes["site"] != person.site else [],
+        departments=[changes["department"]] if changes.get("department") and changes["department"] != person.department else [],
     )
     problems.raise_if_any("The person was not changed.")
     for name, value in changes.items():
@@ -255,6 +303,9 @@ def grant_scope(
     *, actor: Any, person: Person, sites: list[Site], departments: list[Department]
 ) -> Person:
     """Set the extra sites and departments a person may see beyond their title's scope."""
+    problems = ProblemCollector()
+    _check_grant(problems, actor=actor, person=person, sites=sites, departments=departments)
+    problems.raise_if_any("The scope was not changed.")
     before = {
         "extra_sites": sorted(site.code for site in person.extra_sites.all()),
         "extra_departments": sorted(d.code for d in person.extra_departments.all()),

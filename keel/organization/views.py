@@ -19,6 +19,7 @@ from keel.organization.forms import (
     DepartmentForm,
     NewPersonForm,
     NewTitleForm,
+    PasswordForm,
     PersonForm,
     PresetForm,
     ScopeForm,
@@ -165,6 +166,45 @@ def person_scope_view(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "organization/form.html", {"form": form, "heading": f"Extra scope for {person.full_name}"})
 
 
+@requires(p.USE_KEEL.code)
+@require_http_methods(["GET", "POST"])
+def password_view(request: HttpRequest) -> HttpResponse:
+    """Change one's own password; other sessions end, this one stays signed in."""
+    from django.contrib.auth import update_session_auth_hash
+
+    form = PasswordForm(request.POST or None)
+    person = request.user
+    if request.method == "POST" and form.is_valid():
+        if not person.check_password(form.cleaned_data["current_password"]):
+            form.add_error("current_password", "this is not your current password")
+        else:
+            try:
+                services.set_password(actor=person, person=person, password=form.cleaned_data["new_password"])  # type: ignore[arg-type]
+            except ValidationFailed as error:
+                apply_problems(form, error)
+            else:
+                update_session_auth_hash(request, person)  # type: ignore[arg-type]
+                messages.success(request, "Your password was changed; your other sessions were signed out.")
+                return redirect("web:home")
+    return render(request, "organization/form.html", {"form": form, "heading": "Change your password"},
+                  status=400 if form.errors else 200)
+
+
+@requires(p.CHANGE_PERSON.code)
+@require_POST
+def person_password_reset_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """An administrator gives someone a new random password, shown once."""
+    import secrets
+
+    person = _visible_person(request, pk)
+    if person.pk == request.user.pk:
+        return redirect("organization:password")
+    password = secrets.token_urlsafe(12)
+    services.set_password(actor=request.user, person=person, password=password)
+    messages.success(request, f"New password for {person.email} (shown once; their sessions ended): {password}")
+    return redirect("organization:person", pk=person.pk)
+
+
 # --- Job titles -----------------------------------------------------------------------
 
 
@@ -214,7 +254,7 @@ def title_view(request: HttpRequest, pk: int) -> HttpResponse:
     actions = [{"action": action, "granted": action.code in effective} for action in all_actions()]
     return render(request, "organization/title.html", {
         "title": title, "form": form, "can_change": can_change, "actions": actions,
-        "people": title.people.filter(is_active=True).count(),
+        "people": selectors.people(actor=request.user, title_id=title.pk, is_active=True).count(),
     }, status=400 if form.errors else 200)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 from django.test import Client
@@ -57,3 +58,56 @@ def test_nobody_deactivates_themselves_and_nothing_changes(admin: Person) -> Non
         services.deactivate_person(actor=admin, person=admin)
     assert Person.objects.get(pk=admin.pk).is_active is True
     assert (Event.objects.count(), AuditRecord.objects.count()) == (events, audits)
+
+
+def test_changing_ones_password_keeps_this_session_and_ends_the_others(
+    make_person: Callable[..., Person], login: Callable[[Person], Client]
+) -> None:
+    from conftest import PASSWORD
+
+    person = make_person("fulfillment-manager")
+    here, elsewhere = login(person), login(person)
+    wrong = here.post(reverse("organization:password"), {"current_password": "nope", "new_password": "another long passphrase"})
+    assert wrong.status_code == 400
+    assert "this is not your current password" in wrong.content.decode()
+    response = here.post(reverse("organization:password"), {"current_password": PASSWORD, "new_password": "another long passphrase"})
+    assert response.status_code == 302
+    assert here.get(reverse("web:home")).status_code == 200
+    assert elsewhere.get(reverse("web:home")).status_code == 302
+
+
+def test_an_administrator_resets_a_password_shown_once(
+    admin: Person, make_person: Callable[..., Person], login: Callable[[Person], Client]
+) -> None:
+    from django.contrib.auth import authenticate
+
+    person = make_person("fulfillment-manager")
+    response = login(admin).post(reverse("organization:person-password", kwargs={"pk": person.pk}), follow=True)
+    text = response.content.decode()
+    marker = "(shown once; their sessions ended): "
+    password = text[text.index(marker) + len(marker):].split("<", 1)[0].strip()
+    assert authenticate(username=person.email, password=password) == person
+
+
+def test_nobody_raises_their_own_title_or_grants_beyond_their_role(
+    make_person: Callable[..., Person], site_columbus: Any
+) -> None:
+    from keel.organization.models import JobTitle
+
+    # A site-scoped title given administration:manage by a careless preset edit
+    title = JobTitle.objects.get(slug="operations-manager")
+    title.area_levels = {**title.area_levels, "administration": "manage"}
+    title.save()
+    manager = make_person("operations-manager")
+    other = make_person("fulfillment-manager")
+    coo = JobTitle.objects.get(slug="chief-operating-officer")
+    with pytest.raises(ValidationFailed) as own:
+        services.update_person(actor=manager, person=manager, title=coo)
+    assert [p.message for p in own.value.problems] == ["you cannot change your own title or scope; ask another administrator"]
+    with pytest.raises(ValidationFailed) as beyond:
+        services.update_person(actor=manager, person=other, title=coo)
+    assert [p.field for p in beyond.value.problems] == ["title", "title"]
+    with pytest.raises(ValidationFailed) as far:
+        services.grant_scope(actor=manager, person=other, sites=[site_columbus], departments=[])
+    assert [p.message for p in far.value.problems] == ["Columbus is outside your scope"]
+    assert Person.objects.get(pk=other.pk).title.slug == "fulfillment-manager"
