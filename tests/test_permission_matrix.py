@@ -131,9 +131,13 @@ def api_operations() -> list[tuple[str, str, str]]:
 
 
 @pytest.fixture
-def personas(make_person: Callable[..., Person]) -> list[Person]:
-    """One person per catalogue title, each at the Dublin site in Operations."""
-    return [make_person(title.slug) for title in JobTitle.objects.order_by("sort_order")]
+def personas(make_person: Callable[..., Person], site_columbus: Any, department_sales: Any) -> list[Person]:
+    """One person per catalogue title; every other one works at Columbus in Revenue & Sales,
+    so that site and department scopes differ between them."""
+    return [
+        make_person(title.slug, site=site_columbus, department=department_sales) if number % 2 else make_person(title.slug)
+        for number, title in enumerate(JobTitle.objects.order_by("sort_order"))
+    ]
 
 
 def _view_for(name: str) -> Any:
@@ -168,6 +172,12 @@ def test_web_matrix(personas: list[Person], admin: Person, api_client: Any) -> N
                 unexpected.append(f"{person.title.slug} {method} {url} -> {response.status_code}, expected 403")
             if allowed and response.status_code in {401, 403}:
                 unexpected.append(f"{person.title.slug} {method} {url} -> {response.status_code}, expected access")
+            if response.status_code >= 500:
+                unexpected.append(f"{person.title.slug} {method} {url} -> {response.status_code}, a server error")
+            # A permitted page that names no record renders; one that names a record may 404.
+            plain_get = method == "GET" and not kwargs_for(person, context)
+            if allowed and plain_get and response.status_code != 200:
+                unexpected.append(f"{person.title.slug} {method} {url} -> {response.status_code}, expected 200")
     assert unexpected == []
 
 
@@ -192,6 +202,10 @@ def test_api_matrix(personas: list[Person], api_client: Any) -> None:
                 unexpected.append(f"{person.title.slug} {method} {url} -> {response.status_code}, expected 403")
             if allowed and response.status_code in {401, 403}:
                 unexpected.append(f"{person.title.slug} {method} {url} -> {response.status_code}, expected access")
+            if response.status_code >= 500:
+                unexpected.append(f"{person.title.slug} {method} {url} -> {response.status_code}, a server error")
+            if allowed and method == "GET" and "{" not in path and response.status_code != 200:
+                unexpected.append(f"{person.title.slug} {method} {url} -> {response.status_code}, expected 200")
             # An empty PATCH is a valid no-op; any other write with an empty body must fail.
             if allowed and method in {"POST", "PUT"} and 200 <= response.status_code < 300:
                 unexpected.append(f"{person.title.slug} {method} {url} with an empty body -> {response.status_code}")
