@@ -101,6 +101,8 @@ WEB_ROUTES: dict[str, tuple[str, Callable[[Person, dict[str, Any]], dict[str, An
     "organization:sites": ("GET", lambda person, ctx: {}),
     "organization:site-create": ("GET", lambda person, ctx: {}),
     "organization:department-create": ("GET", lambda person, ctx: {}),
+    "organization:site-edit": ("GET", lambda person, ctx: {"pk": person.site_id}),
+    "organization:team-create": ("GET", lambda person, ctx: {}),
     "organization:tokens": ("GET", lambda person, ctx: {}),
     "organization:token-revoke": ("POST", lambda person, ctx: {"pk": ctx["foreign_token"]}),
     "audit:list": ("GET", lambda person, ctx: {}),

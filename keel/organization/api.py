@@ -6,9 +6,9 @@ from typing import Any
 
 from django.db.models import Q
 from django.http import HttpRequest
-from ninja import Query, Status
+from ninja import Field, Query, Schema, Status
 
-from keel.core.api import KeelRouter, Page, PageParams, apply_ordering, paginate
+from keel.core.api import InputSchema, KeelRouter, Page, PageParams, apply_ordering, paginate
 from keel.core.errors import FieldProblem, NotFound, ValidationFailed
 from keel.organization import permissions as p
 from keel.organization import selectors, services
@@ -126,23 +126,82 @@ def deactivate_person(request: HttpRequest, person_id: int) -> dict[str, Any]:
     return _person_out(services.deactivate_person(actor=request.auth, person=person))  # type: ignore[attr-defined]
 
 
-@router.get("/job-titles", response=list[JobTitleOut], action=p.VIEW_JOB_TITLE.code, summary="Job titles and presets")
-def list_job_titles(request: HttpRequest) -> list[dict[str, Any]]:
-    return [
+class ListQuery(Schema):
+    q: str | None = Field(None, max_length=200, description="Search by name (and code)")
+    ordering: str | None = Field(None, description="name or code; prefix - for descending")
+
+
+@router.get("/job-titles", response=Page[JobTitleOut], action=p.VIEW_JOB_TITLE.code, summary="Job titles and presets")
+def list_job_titles(
+    request: HttpRequest, filters: Query[ListQuery], page: Query[PageParams], level: str | None = None
+) -> dict[str, Any]:
+    rows = selectors.job_titles(actor=request.auth)  # type: ignore[attr-defined]
+    if filters.q:
+        rows = rows.filter(name__icontains=filters.q)
+    if level:
+        rows = rows.filter(level=level)
+    rows = apply_ordering(rows, filters.ordering, {"name": "name", "level": "level", "order": "sort_order"}, "sort_order")
+    result = paginate(rows, page)
+    result["items"] = [
         {
             "id": title.pk, "slug": title.slug, "name": title.name, "level": title.level,
             "focus": title.focus, "data_scope": title.data_scope, "area_levels": title.area_levels,
             "actions": sorted(title.actions()),
         }
-        for title in selectors.job_titles(actor=request.auth)  # type: ignore[attr-defined]
+        for title in result["items"]
     ]
+    return result
 
 
-@router.get("/sites", response=list[SiteOut], action=p.VIEW_SITE.code, summary="Sites in scope")
-def list_sites(request: HttpRequest) -> list[Site]:
-    return list(selectors.sites(actor=request.auth))  # type: ignore[attr-defined]
+@router.get("/sites", response=Page[SiteOut], action=p.VIEW_SITE.code, summary="Sites in scope")
+def list_sites(request: HttpRequest, filters: Query[ListQuery], page: Query[PageParams], kind: str | None = None) -> dict[str, Any]:
+    rows = selectors.sites(actor=request.auth)  # type: ignore[attr-defined]
+    if filters.q:
+        rows = rows.filter(Q(name__icontains=filters.q) | Q(code__icontains=filters.q))
+    if kind:
+        rows = rows.filter(kind=kind)
+    return paginate(apply_ordering(rows, filters.ordering, {"name": "name", "code": "code"}, "name"), page)
 
 
-@router.get("/departments", response=list[DepartmentOut], action=p.VIEW_SITE.code, summary="Departments in scope")
-def list_departments(request: HttpRequest) -> list[Department]:
-    return list(selectors.departments(actor=request.auth))  # type: ignore[attr-defined]
+@router.get("/departments", response=Page[DepartmentOut], action=p.VIEW_SITE.code, summary="Departments in scope")
+def list_departments(request: HttpRequest, filters: Query[ListQuery], page: Query[PageParams]) -> dict[str, Any]:
+    rows = selectors.departments(actor=request.auth)  # type: ignore[attr-defined]
+    if filters.q:
+        rows = rows.filter(Q(name__icontains=filters.q) | Q(code__icontains=filters.q))
+    return paginate(apply_ordering(rows, filters.ordering, {"name": "name", "code": "code"}, "name"), page)
+
+
+class TeamOut(Schema):
+    id: int
+    name: str
+    department: str
+    site: str | None
+
+
+class TeamIn(InputSchema):
+    name: str = Field(..., min_length=1, max_length=120)
+    department: str = Field(..., description="Department code")
+    site: str | None = Field(None, description="Site code")
+
+
+@router.get("/teams", response=Page[TeamOut], action=p.VIEW_SITE.code, summary="Teams in scope")
+def list_teams(request: HttpRequest, filters: Query[ListQuery], page: Query[PageParams]) -> dict[str, Any]:
+    rows = selectors.teams(actor=request.auth)  # type: ignore[attr-defined]
+    if filters.q:
+        rows = rows.filter(name__icontains=filters.q)
+    result = paginate(apply_ordering(rows, filters.ordering, {"name": "name"}, "name"), page)
+    result["items"] = [
+        {"id": t.pk, "name": t.name, "department": t.department.code, "site": t.site.code if t.site else None}
+        for t in result["items"]
+    ]
+    return result
+
+
+@router.post("/teams", response={201: TeamOut}, action=p.CREATE_SITE.code, summary="Add a team")
+def create_team(request: HttpRequest, payload: TeamIn) -> Status[dict[str, Any]]:
+    data = _resolve_references({"department": payload.department, "site": payload.site})
+    if data["department"] is None:
+        raise ValidationFailed("The team was not created.", problems=[FieldProblem(field="department", message="required")])
+    team = services.create_team(actor=request.auth, name=payload.name, department=data["department"], site=data["site"])  # type: ignore[attr-defined]
+    return Status(201, {"id": team.pk, "name": team.name, "department": team.department.code,
+                        "site": team.site.code if team.site else None})

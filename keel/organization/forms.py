@@ -91,6 +91,20 @@ class SiteForm(forms.Form):
     time_zone = forms.CharField(max_length=64, initial="UTC")
 
 
+class SiteEditForm(forms.Form):
+    name = forms.CharField(max_length=120)
+    kind = forms.ChoiceField(choices=SiteKind.choices)
+    currency = forms.CharField(max_length=8)
+    time_zone = forms.CharField(max_length=64)
+    is_active = forms.BooleanField(required=False)
+
+
+class TeamForm(forms.Form):
+    name = forms.CharField(max_length=120)
+    department = forms.ModelChoiceField(queryset=Department.objects.all())
+    site = forms.ModelChoiceField(queryset=Site.objects.all(), required=False)
+
+
 class DepartmentForm(forms.Form):
     code = forms.SlugField(max_length=32)
     name = forms.CharField(max_length=120)

@@ -7,7 +7,7 @@ from typing import Any
 from django.db.models import Count, Q, QuerySet
 
 from keel.core.permissions import DataScope
-from keel.organization.models import ApiToken, Department, JobTitle, Person, Site
+from keel.organization.models import ApiToken, Department, JobTitle, Person, Site, Team
 from keel.organization.permissions import VIEW_JOB_TITLE, VIEW_PERSON, VIEW_SITE
 
 
@@ -55,6 +55,10 @@ def sites(*, actor: Any, action: str = VIEW_SITE.code) -> QuerySet[Site]:
 
 def departments(*, actor: Any, action: str = VIEW_SITE.code) -> QuerySet[Department]:
     return Department.objects.restrict(actor, action)
+
+
+def teams(*, actor: Any) -> QuerySet[Team]:
+    return Team.objects.restrict(actor, VIEW_SITE.code).select_related("department", "site")
 
 
 def api_tokens(*, actor: Any) -> QuerySet[ApiToken]:

@@ -507,6 +507,35 @@ def create_site(
 
 
 @transaction.atomic
+def update_site(*, actor: Any, site: Site, name: str, kind: str, currency: str, time_zone: str, is_active: bool) -> Site:
+    """Change a site's details; its code and country stay as they were created."""
+    site = Site.objects.select_for_update().get(pk=site.pk)
+    problems = ProblemCollector()
+    if not name.strip():
+        problems.add("name", "required")
+    if kind not in SiteKind.values:
+        problems.add("kind", f"use one of {', '.join(SiteKind.values)}")
+    if len(currency) != 3 or not currency.isalpha():
+        problems.add("currency", "three-letter ISO currency code, e.g. EUR")
+    if not _validate_time_zone(time_zone):
+        problems.add("time_zone", f"unknown time zone {time_zone!r}")
+    problems.raise_if_any("The site was not changed.")
+    fields = ("name", "kind", "currency", "time_zone", "is_active")
+    before = {field: getattr(site, field) for field in fields}
+    site.name, site.kind, site.currency, site.time_zone, site.is_active = (
+        name.strip(), kind, currency.upper(), time_zone, is_active
+    )
+    site.save()
+    old, new = changed_fields(before, {field: getattr(site, field) for field in fields})
+    if new:
+        record_event(activity="Change site", objects=[ObjectRef("site", str(site.pk), "changed", site_id=site.pk)],
+                     attributes={"fields": ",".join(sorted(new))}, site_id=site.pk, actor=actor)
+        record_audit(actor=actor, action=AuditAction.CHANGE, object_type="site", object_id=site.pk,
+                     object_repr=site.name, site_id=site.pk, before=old, after=new)
+    return site
+
+
+@transaction.atomic
 def create_department(*, actor: Any, code: str, name: str) -> Department:
     problems = ProblemCollector()
     code = code.strip().lower()

@@ -23,7 +23,9 @@ from keel.organization.forms import (
     PersonForm,
     PresetForm,
     ScopeForm,
+    SiteEditForm,
     SiteForm,
+    TeamForm,
     TokenForm,
     apply_problems,
 )
@@ -286,7 +288,9 @@ def sites_view(request: HttpRequest) -> HttpResponse:
     return render(request, "organization/sites.html", {
         "sites": selectors.sites(actor=request.user),
         "departments": selectors.departments(actor=request.user),
+        "teams": selectors.teams(actor=request.user),
         "can_create": request.user.has_action(p.CREATE_SITE.code),  # type: ignore[union-attr]
+        "can_change": request.user.has_action(p.CHANGE_SITE.code),  # type: ignore[union-attr]
     })
 
 
@@ -303,6 +307,46 @@ def site_create_view(request: HttpRequest) -> HttpResponse:
             messages.success(request, f"{site.name} was added.")
             return redirect("organization:sites")
     return render(request, "organization/form.html", {"form": form, "heading": "Add a site"}, status=400 if form.errors else 200)
+
+
+@requires(p.CHANGE_SITE.code)
+@require_http_methods(["GET", "POST"])
+def site_edit_view(request: HttpRequest, pk: int) -> HttpResponse:
+    site = selectors.sites(actor=request.user, action=p.CHANGE_SITE.code).filter(pk=pk).first()
+    if site is None:
+        raise Http404("No such site in your scope")
+    form = SiteEditForm(request.POST or None, initial={
+        "name": site.name, "kind": site.kind, "currency": site.currency, "time_zone": site.time_zone,
+        "is_active": site.is_active,
+    })
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.update_site(actor=request.user, site=site, **form.cleaned_data)
+        except ValidationFailed as error:
+            apply_problems(form, error)
+        else:
+            messages.success(request, f"{site.code} was saved.")
+            return redirect("organization:sites")
+    return render(request, "organization/form.html", {"form": form, "heading": f"Edit site {site.code}"},
+                  status=400 if form.errors else 200)
+
+
+@requires(p.CREATE_SITE.code)
+@require_http_methods(["GET", "POST"])
+def team_create_view(request: HttpRequest) -> HttpResponse:
+    form = TeamForm(request.POST or None)
+    form.fields["site"].queryset = selectors.sites(actor=request.user, action=p.CREATE_SITE.code)  # type: ignore[attr-defined]
+    form.fields["department"].queryset = selectors.departments(actor=request.user, action=p.CREATE_SITE.code)  # type: ignore[attr-defined]
+    if request.method == "POST" and form.is_valid():
+        try:
+            team = services.create_team(actor=request.user, **form.cleaned_data)
+        except ValidationFailed as error:
+            apply_problems(form, error)
+        else:
+            messages.success(request, f"{team.name} was added.")
+            return redirect("organization:sites")
+    return render(request, "organization/form.html", {"form": form, "heading": "Add a team"},
+                  status=400 if form.errors else 200)
 
 
 @requires(p.CREATE_SITE.code)
