@@ -96,3 +96,15 @@ def test_list_pages_cost_the_same_queries_for_few_or_many_rows(
     with CaptureQueriesContext(connection) as many:
         assert client.get(reverse(name)).status_code == 200
     assert len(many) == len(few), [query["sql"][:120] for query in many.captured_queries]
+
+
+def test_a_department_scoped_title_sees_its_departments_events(
+    make_person: Callable[..., Person], department_sales: Any, department_ops: Any, login: Callable[[Person], Client]
+) -> None:
+    # Product Operations Manager: process operate, department scope
+    viewer = make_person("product-operations-manager", department=department_sales)
+    colleague = make_person("sales-operations-manager", department=department_sales)
+    outsider = make_person("fulfillment-manager", department=department_ops)
+    page = login(viewer).get(reverse("events:list")).content.decode()
+    assert f"person:{colleague.pk}<" in page
+    assert f"person:{outsider.pk}<" not in page

@@ -68,12 +68,14 @@ class Event(models.Model):
     occurred_at = models.DateTimeField(db_index=True)
     attributes = models.JSONField(default=dict, blank=True)
     site_id = models.BigIntegerField(null=True, blank=True, db_index=True)
+    department_id = models.BigIntegerField(null=True, blank=True, db_index=True)
     actor_id = models.BigIntegerField(null=True, blank=True)
     source = models.CharField(max_length=64, default="keel", help_text="keel, or the sending system")
     recorded_at = models.DateTimeField(default=timezone.now)
 
     objects = RestrictedManager()
     scope_site_field = "site_id"
+    scope_department_field = "department_id"
 
     class Meta:
         ordering = ["occurred_at", "id"]

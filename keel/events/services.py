@@ -123,6 +123,7 @@ def record_event(
     occurred_at: datetime | None = None,
     attributes: dict[str, object] | None = None,
     site_id: int | None = None,
+    department_id: int | None = None,
     actor: Any = None,
     source: str = "keel",
 ) -> Event:
@@ -144,6 +145,7 @@ def record_event(
         occurred_at=occurred_at or timezone.now(),
         attributes=attributes,
         site_id=site_id,
+        department_id=department_id,
         actor_id=getattr(getattr(actor, "person", actor), "pk", None),
         source=source,
     )

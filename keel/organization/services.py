@@ -156,6 +156,7 @@ def create_person(
         objects=[ObjectRef("person", str(person.pk), "created", site_id=person.site_id)],
         attributes={"title": title.name},
         site_id=person.site_id,
+        department_id=person.department_id,
         actor=actor,
     )
     record_audit(
@@ -209,6 +210,7 @@ def update_person(*, actor: Any, person: Person, **changes: Any) -> Person:
         objects=[ObjectRef("person", str(person.pk), "changed", site_id=person.site_id)],
         attributes={"fields": ",".join(sorted(new))},
         site_id=person.site_id,
+        department_id=person.department_id,
         actor=actor,
     )
     action = AuditAction.PERMISSION_CHANGE if "title" in new else AuditAction.CHANGE
@@ -234,7 +236,7 @@ def set_password(*, actor: Any, person: Person, password: str) -> None:
     record_event(
         activity="Change password",
         objects=[ObjectRef("person", str(person.pk), "changed", site_id=person.site_id)],
-        site_id=person.site_id, actor=actor,
+        site_id=person.site_id, department_id=person.department_id, actor=actor,
     )
     record_audit(
         actor=actor, action=AuditAction.CHANGE, object_type="person", object_id=person.pk,
@@ -265,6 +267,7 @@ def deactivate_person(*, actor: Any, person: Person) -> Person:
         objects=[ObjectRef("person", str(person.pk), "deactivated", site_id=person.site_id)],
         attributes={"tokens_revoked": revoked},
         site_id=person.site_id,
+        department_id=person.department_id,
         actor=actor,
     )
     record_audit(
@@ -288,6 +291,7 @@ def reactivate_person(*, actor: Any, person: Person) -> Person:
         activity="Reactivate person",
         objects=[ObjectRef("person", str(person.pk), "reactivated", site_id=person.site_id)],
         site_id=person.site_id,
+        department_id=person.department_id,
         actor=actor,
     )
     record_audit(
@@ -322,7 +326,7 @@ def grant_scope(
             objects=[ObjectRef("person", str(person.pk), "scope changed", site_id=person.site_id)],
             attributes={"extra_sites": ",".join(after["extra_sites"]),
                         "extra_departments": ",".join(after["extra_departments"])},
-            site_id=person.site_id, actor=actor,
+            site_id=person.site_id, department_id=person.department_id, actor=actor,
         )
         record_audit(
             actor=actor, action=AuditAction.PERMISSION_CHANGE, object_type="person",
@@ -630,7 +634,7 @@ def create_api_token(
         activity="Create API token",
         objects=[ObjectRef("api_token", str(token.pk), "created"),
                  ObjectRef("person", str(person.pk), "owner", site_id=person.site_id)],
-        site_id=person.site_id, actor=actor,
+        site_id=person.site_id, department_id=person.department_id, actor=actor,
     )
     record_audit(
         actor=actor, action=AuditAction.PERMISSION_CHANGE, object_type="api_token",
