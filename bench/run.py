@@ -36,7 +36,7 @@ def main() -> None:
 
     call_command("migrate", verbosity=0)
     from keel.events import ocel, selectors, services
-    from keel.organization.system import system_actor
+    from keel.core.system import system_actor
 
     start_time = datetime(2026, 1, 1, tzinfo=UTC)
     rows = []

@@ -12,9 +12,9 @@ from keel.events import ocel, services
 @task()
 def import_log_task(*, path: str, actor_id: int | None, filename: str) -> dict[str, int]:
     """Import an OCEL 2.0 file in the background; the summary is the task's result."""
-    from keel.organization.models import Person
+    from django.contrib.auth import get_user_model
 
-    actor = Person.objects.filter(pk=actor_id).first() if actor_id else None
+    actor = get_user_model().objects.filter(pk=actor_id).first() if actor_id else None
     log = ocel.read_log(Path(path))
     summary = services.import_log(actor=actor, log=log, source="import", filename=filename)
     return {

@@ -9,7 +9,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from keel.core.context import RequestMeta, request_meta
 from keel.events import ocel, selectors, services
-from keel.organization.system import system_actor
+from keel.core.system import system_actor
 
 
 class Command(BaseCommand):
