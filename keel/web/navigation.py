@@ -45,9 +45,12 @@ AREAS: tuple[NavArea, ...] = (
             NavPage("Items & stock", "supply_chain:items", "supply_chain.view_item"),
             NavPage("Stock ledger", "supply_chain:movements", "supply_chain.view_item"),
             NavPage("Locations", "supply_chain:locations", "supply_chain.view_item"),
+            NavPage("Fulfillment queue", "orders:queue", "orders.view_order"),
+            NavPage("Sales orders", "orders:list", "orders.view_order"),
+            NavPage("Shipments", "orders:shipments", "orders.view_order"),
         ),
-        ("Suppliers and scorecards", "Purchase orders and receiving", "Sales orders and the fulfillment queue",
-         "Carriers and shipments", "Transfers and cycle counts", "Forecasts and replenishment"),
+        ("Suppliers and scorecards", "Purchase orders and receiving", "Transfers and cycle counts",
+         "Forecasts and replenishment"),
     ),
     NavArea(
         Area.COSTS, "◧",
@@ -73,7 +76,7 @@ AREAS: tuple[NavArea, ...] = (
     NavArea(
         Area.SERVICE, "✉",
         "Customers, tickets with SLAs, returns and refunds, satisfaction.",
-        (),
+        (NavPage("Customers", "orders:customers", "orders.view_customer"),),
         ("Tickets and SLAs", "Returns and RMA", "Customer satisfaction"),
     ),
     NavArea(

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+from typing import Any
+
 from django.conf import settings
 from django.contrib.auth import authenticate, login, logout
 from django.db import connection
@@ -80,6 +83,7 @@ def home_view(request: HttpRequest) -> HttpResponse:
         links = event_selectors.event_links([event.pk for event in latest])
         recent = [{"event": event, "objects": links[event.pk]} for event in latest]
     context = {
+        "tiles": home_tiles(person),
         "title": title,
         "levels": levels,
         "reach": organization_selectors.describe_reach(actor=person),
@@ -89,6 +93,46 @@ def home_view(request: HttpRequest) -> HttpResponse:
         else None,
     }
     return render(request, "web/home.html", context)
+
+
+def home_tiles(person: Any) -> list[dict[str, object]]:
+    """Figures from what is built so far, each shown only to roles that may see it.
+
+    The KPI module replaces these with governed KPIs per title; until then they are real
+    counts, never sample numbers.
+    """
+    from datetime import timedelta
+
+    from django.db.models import Sum
+    from django.utils import timezone
+
+    from keel.audit import selectors as audit_selectors
+    from keel.supply_chain import selectors as stock_selectors
+
+    week_ago = timezone.now() - timedelta(days=7)
+    tiles: list[dict[str, object]] = []
+    if person.has_action("events.view_event"):
+        count = event_selectors.events(actor=person).filter(occurred_at__gte=week_ago).count()
+        tiles.append({"label": "Events in the last 7 days", "value": count, "url": "events:list", "area": "Process"})
+    if person.has_action("supply_chain.view_item"):
+        totals = stock_selectors.balances(actor=person).aggregate(on_hand=Sum("on_hand"), reserved=Sum("reserved"))
+        items = stock_selectors.items(actor=person, is_active=True).count()
+        tiles.append({"label": "Active items", "value": items, "url": "supply_chain:items", "area": "Supply chain"})
+        tiles.append({"label": "Units on hand in your sites", "value": totals["on_hand"] or 0,
+                      "detail": f"{Decimal(totals['reserved'] or 0).normalize():f} reserved",
+                      "url": "supply_chain:items", "area": "Supply chain"})
+    if person.has_action("audit.view_audit"):
+        changes = audit_selectors.audit_records(actor=person, since=week_ago.date()).count()
+        tiles.append({"label": "Audit records this week", "value": changes, "url": "audit:list", "area": "Risk"})
+    if person.has_action("organization.view_person"):
+        tiles.append({"label": "People in your scope", "value": organization_selectors.people(actor=person, is_active=True).count(),
+                      "url": "organization:people", "area": "Administration"})
+    if person.has_action("organization.manage_own_tokens"):
+        from django.utils import timezone as tz
+
+        active = organization_selectors.api_tokens(actor=person).filter(revoked_at__isnull=True, expires_at__gt=tz.now()).count()
+        tiles.append({"label": "Your active API tokens", "value": active, "url": "organization:tokens", "area": "Automation"})
+    return tiles
 
 
 @requires(USE_KEEL.code)
