@@ -35,8 +35,8 @@ def main() -> None:
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0)
-    from keel.events import ocel, selectors, services
     from keel.core.system import system_actor
+    from keel.events import ocel, selectors, services
 
     start_time = datetime(2026, 1, 1, tzinfo=UTC)
     rows = []

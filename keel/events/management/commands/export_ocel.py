@@ -8,8 +8,8 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from keel.core.context import RequestMeta, request_meta
-from keel.events import ocel, selectors, services
 from keel.core.system import system_actor
+from keel.events import ocel, selectors, services
 
 
 class Command(BaseCommand):
