@@ -73,10 +73,24 @@ def logout_view(request: HttpRequest) -> HttpResponse:
 def home_view(request: HttpRequest) -> HttpResponse:
     person = request.user
     title = person.title  # type: ignore[union-attr]
+    from keel.core.permissions import get_action
+
+    def area_of(code: str) -> str | None:
+        try:
+            return get_action(code).area.value
+        except KeyError:
+            return None
+
+    granted = [area_of(code) for code in title.granted_actions]
+    revoked = [area_of(code) for code in title.revoked_actions]
     levels = []
     for area in Area:
         level = Level.MANAGE if person.is_superuser else Level.parse(title.area_levels.get(area.value, "none"))
-        levels.append({"slug": area.value, "label": AREA_LABELS[area], "level": level.name.lower(), "rank": int(level)})
+        levels.append({
+            "slug": area.value, "label": AREA_LABELS[area], "level": level.name.lower(), "rank": int(level),
+            "granted": 0 if person.is_superuser else granted.count(area.value),
+            "revoked": 0 if person.is_superuser else revoked.count(area.value),
+        })
     recent: list[dict[str, object]] = []
     if person.has_action("events.view_event"):  # type: ignore[union-attr]
         latest = list(event_selectors.events(actor=person).order_by("-occurred_at", "-id")[:8])

@@ -181,3 +181,14 @@ def test_login_refuses_an_offsite_next_url(make_person: Callable[..., Person]) -
     person = make_person("fulfillment-manager")
     response = Client().post(reverse("web:login") + "?next=https://evil.example.com/", {"email": person.email, "password": PASSWORD})
     assert response["Location"] == "/"
+
+
+def test_home_shows_a_presets_grants_and_revocations(make_person: Callable[..., Person], login: Callable[[Person], Client]) -> None:
+    from keel.organization import services
+
+    person = make_person("fulfillment-manager")
+    services.update_job_title(actor=None, title=person.title, granted_actions=["audit.view_audit"],
+                              revoked_actions=["events.view_event", "events.export_events"])
+    page = login(person).get(reverse("web:home")).content.decode()
+    assert "+1 granted" in page
+    assert "−2 revoked" in page
