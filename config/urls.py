@@ -10,6 +10,7 @@ urlpatterns = [
     path("audit/", include("keel.audit.urls")),
     path("events/", include("keel.events.urls")),
     path("supply-chain/", include("keel.supply_chain.urls")),
+    path("orders/", include("keel.orders.urls")),
     path("api/v1/", api.urls),
 ]
 

@@ -115,6 +115,40 @@ WEB_ROUTES: dict[str, tuple[str, Callable[[Person, dict[str, Any]], dict[str, An
     "supply_chain:movements": ("GET", lambda person, ctx: {}),
     "supply_chain:move": ("GET", lambda person, ctx: {}),
     "supply_chain:locations": ("GET", lambda person, ctx: {}),
+    "supply_chain:suppliers": ("GET", lambda person, ctx: {}),
+    "supply_chain:supplier-create": ("GET", lambda person, ctx: {}),
+    "supply_chain:supplier-import": ("GET", lambda person, ctx: {}),
+    "supply_chain:supplier": ("GET", lambda person, ctx: {"code": "NO-SUCH-SUPPLIER"}),
+    "supply_chain:supplier-edit": ("GET", lambda person, ctx: {"code": "NO-SUCH-SUPPLIER"}),
+    "supply_chain:supplier-item": ("GET", lambda person, ctx: {"code": "NO-SUCH-SUPPLIER"}),
+    "supply_chain:purchase-orders": ("GET", lambda person, ctx: {}),
+    "supply_chain:purchase-order-create": ("GET", lambda person, ctx: {}),
+    "supply_chain:purchase-order": ("GET", lambda person, ctx: {"pk": 999999}),
+    "supply_chain:purchase-order-submit": ("POST", lambda person, ctx: {"pk": 999999}),
+    "supply_chain:purchase-order-approve": ("POST", lambda person, ctx: {"pk": 999999}),
+    "supply_chain:purchase-order-send": ("POST", lambda person, ctx: {"pk": 999999}),
+    "supply_chain:purchase-order-cancel": ("POST", lambda person, ctx: {"pk": 999999}),
+    "supply_chain:purchase-order-close": ("POST", lambda person, ctx: {"pk": 999999}),
+    "supply_chain:purchase-order-receive": ("GET", lambda person, ctx: {"pk": 999999}),
+    "orders:list": ("GET", lambda person, ctx: {}),
+    "orders:create": ("GET", lambda person, ctx: {}),
+    "orders:queue": ("GET", lambda person, ctx: {}),
+    "orders:import": ("GET", lambda person, ctx: {}),
+    "orders:export-lines": ("GET", lambda person, ctx: {}),
+    "orders:shipments": ("GET", lambda person, ctx: {}),
+    "orders:deliver": ("POST", lambda person, ctx: {"pk": 999999}),
+    "orders:customers": ("GET", lambda person, ctx: {}),
+    "orders:customer-create": ("GET", lambda person, ctx: {}),
+    "orders:detail": ("GET", lambda person, ctx: {"pk": 999999}),
+    "orders:confirm": ("POST", lambda person, ctx: {"pk": 999999}),
+    "orders:allocate": ("POST", lambda person, ctx: {"pk": 999999}),
+    "orders:pick": ("POST", lambda person, ctx: {"pk": 999999}),
+    "orders:pick-confirm": ("POST", lambda person, ctx: {"pk": 999999, "pick_list_pk": 999999}),
+    "orders:pack": ("GET", lambda person, ctx: {"pk": 999999}),
+    "orders:ship": ("GET", lambda person, ctx: {"pk": 999999}),
+    "orders:hold": ("POST", lambda person, ctx: {"pk": 999999}),
+    "orders:release-hold": ("POST", lambda person, ctx: {"pk": 999999}),
+    "orders:cancel": ("POST", lambda person, ctx: {"pk": 999999}),
 }
 
 
@@ -192,6 +226,10 @@ def test_api_matrix(personas: list[Person], api_client: Any) -> None:
                 path.replace("{person_id}", str(person.pk if person else personas[0].pk))
                 .replace("{sku}", "NO-SUCH-SKU")
                 .replace("{posting_id}", "00000000-0000-4000-8000-000000000000")
+                .replace("{supplier_code}", "NO-SUCH-SUPPLIER")
+                .replace("{order_id}", "999999")
+                .replace("{pick_list_id}", "999999")
+                .replace("{shipment_id}", "999999")
             )
             client = api_client(person) if person else Client()
             response = client.generic(method, url, data="{}", content_type="application/json")

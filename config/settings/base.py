@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "keel.audit",
     "keel.events",
     "keel.supply_chain",
+    "keel.orders",
     "keel.web",
 ]
 
@@ -170,6 +171,11 @@ KEEL_LOGIN_WINDOW_SECONDS = env_int("KEEL_LOGIN_WINDOW_SECONDS", 900)
 KEEL_API_MAX_PAGE_SIZE = 500
 KEEL_API_DEFAULT_PAGE_SIZE = 50
 KEEL_INGEST_MAX_EVENTS = env_int("KEEL_INGEST_MAX_EVENTS", 10_000)
+# Purchasing (docs/purchasing.md): the author of a purchase order may approve it only up to
+# this total, in the order's currency; a line may be received this many percent above
+# the ordered quantity.
+KEEL_PO_SELF_APPROVAL_LIMIT = env_int("KEEL_PO_SELF_APPROVAL_LIMIT", 1000)
+KEEL_PO_OVER_RECEIPT_PERCENT = env_int("KEEL_PO_OVER_RECEIPT_PERCENT", 0)
 # Addresses of reverse proxies whose X-Forwarded-For is trusted for the client address.
 KEEL_TRUSTED_PROXIES = env_list("KEEL_TRUSTED_PROXIES", [])
 KEEL_API_AUTHENTICATORS = [

@@ -1,4 +1,5 @@
-"""Enumerations of the supply chain: units, lifecycles, location kinds, movement reasons."""
+"""Enumerations of the supply chain: units, lifecycles, location kinds, movement reasons,
+purchase order statuses and their named groups."""
 
 from django.db import models
 
@@ -61,3 +62,41 @@ REASON_RULES: dict[str, tuple[int | None, int | None]] = {
     MovementReason.RESERVATION: (0, 1),
     MovementReason.RELEASE: (0, -1),
 }
+
+
+class PurchaseOrderStatus(models.TextChoices):
+    """Where a purchase order is in its life. The allowed moves are ``PO_TRANSITIONS``."""
+
+    DRAFT = "draft", "Draft"
+    SUBMITTED = "submitted", "Submitted"
+    APPROVED = "approved", "Approved"
+    SENT = "sent", "Sent"
+    PARTIALLY_RECEIVED = "partially_received", "Partially received"
+    RECEIVED = "received", "Received"
+    CLOSED = "closed", "Closed"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+_S = PurchaseOrderStatus
+# Goods are still expected (or the order may still become an order).
+PO_OPEN_STATUSES = frozenset({_S.DRAFT, _S.SUBMITTED, _S.APPROVED, _S.SENT, _S.PARTIALLY_RECEIVED})
+# Committed to the supplier: what is left to receive counts as stock on order.
+PO_ON_ORDER_STATUSES = frozenset({_S.APPROVED, _S.SENT, _S.PARTIALLY_RECEIVED})
+PO_CANCELLABLE_STATUSES = frozenset({_S.DRAFT, _S.SUBMITTED, _S.APPROVED, _S.SENT})
+PO_RECEIVABLE_STATUSES = frozenset({_S.SENT, _S.PARTIALLY_RECEIVED})
+# A partially received order may be closed short (the rest will not come).
+PO_CLOSABLE_STATUSES = frozenset({_S.PARTIALLY_RECEIVED, _S.RECEIVED})
+PO_FINISHED_STATUSES = frozenset({_S.CLOSED, _S.CANCELLED})
+
+PO_TRANSITIONS: dict[str, frozenset[str]] = {
+    _S.DRAFT: frozenset({_S.SUBMITTED, _S.CANCELLED}),
+    _S.SUBMITTED: frozenset({_S.APPROVED, _S.CANCELLED}),
+    _S.APPROVED: frozenset({_S.SENT, _S.CANCELLED}),
+    _S.SENT: frozenset({_S.PARTIALLY_RECEIVED, _S.RECEIVED, _S.CANCELLED}),
+    _S.PARTIALLY_RECEIVED: frozenset({_S.PARTIALLY_RECEIVED, _S.RECEIVED, _S.CLOSED}),
+    _S.RECEIVED: frozenset({_S.CLOSED}),
+    _S.CLOSED: frozenset(),
+    _S.CANCELLED: frozenset(),
+}
+# The order the board shows its columns in.
+PO_BOARD_COLUMNS = (_S.DRAFT, _S.SUBMITTED, _S.APPROVED, _S.SENT, _S.PARTIALLY_RECEIVED, _S.RECEIVED)

@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import csv
+import io
+from datetime import date, datetime
 from typing import Any
 
 from django import forms
+from django.core.files.uploadedfile import UploadedFile
 
+from keel.core.errors import FieldProblem, ValidationFailed
+from keel.core.spreadsheets import FORMULA_PREFIXES
 from keel.organization.models import Site
 from keel.supply_chain.choices import (
     REASON_RULES,
@@ -14,7 +20,7 @@ from keel.supply_chain.choices import (
     MovementReason,
     UnitOfMeasure,
 )
-from keel.supply_chain.models import Location
+from keel.supply_chain.models import Location, Supplier
 
 
 class ItemForm(forms.Form):
@@ -61,3 +67,189 @@ class MovementForm(forms.Form):
     def __init__(self, *args: Any, locations: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["location"].queryset = locations  # type: ignore[attr-defined]
+
+
+# --- Purchasing -----------------------------------------------------------------------
+
+
+class SupplierForm(forms.Form):
+    code = forms.CharField(max_length=32, help_text="Short and unique, e.g. ACME")
+    name = forms.CharField(max_length=200)
+    currency = forms.CharField(max_length=8, help_text="ISO code of its prices and orders, e.g. EUR")
+    contact_name = forms.CharField(max_length=160, required=False)
+    contact_email = forms.CharField(max_length=254, required=False)
+    contact_phone = forms.CharField(max_length=40, required=False)
+    payment_terms_days = forms.IntegerField(min_value=0, max_value=3650, initial=30, help_text="Net days, e.g. 30")
+    lead_time_days = forms.IntegerField(min_value=0, max_value=3650, initial=0,
+                                        help_text="Declared days from order to delivery")
+    is_active = forms.BooleanField(required=False, initial=True)
+
+
+class SupplierEditForm(SupplierForm):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        del self.fields["code"]
+
+
+class SupplierItemForm(forms.Form):
+    sku = forms.CharField(max_length=64, label="SKU")
+    supplier_sku = forms.CharField(max_length=64, required=False, label="Supplier's SKU")
+    minimum_order_quantity = forms.DecimalField(min_value=0, max_digits=18, decimal_places=4, initial=0)
+    order_multiple = forms.DecimalField(min_value=0, max_digits=18, decimal_places=4, initial=1)
+    lead_time_days = forms.IntegerField(min_value=0, max_value=3650, required=False,
+                                        help_text="Leave empty to use the supplier's lead time")
+    price_breaks = forms.CharField(required=False, widget=forms.TextInput(attrs={"placeholder": "1=2.50; 100=2.10"}),
+                                   help_text="Minimum quantity = unit price, separated by ';' (in the supplier's currency)")
+    is_active = forms.BooleanField(required=False, initial=True)
+
+
+class PurchaseOrderForm(forms.Form):
+    supplier: forms.ModelChoiceField[Any] = forms.ModelChoiceField(queryset=Supplier.objects.none())
+    site: forms.ModelChoiceField[Any] = forms.ModelChoiceField(queryset=Site.objects.none(), label="Ship to")
+    expected_on = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}),
+                                  help_text="Empty: today plus the supplier's lead time")
+    notes = forms.CharField(required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args: Any, suppliers: Any, sites: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["supplier"].queryset = suppliers  # type: ignore[attr-defined]
+        self.fields["site"].queryset = sites  # type: ignore[attr-defined]
+
+
+class OrderLineForm(forms.Form):
+    sku = forms.CharField(max_length=64, required=False, label="SKU")
+    quantity = forms.DecimalField(required=False, max_digits=18, decimal_places=4)
+    unit_price = forms.DecimalField(required=False, max_digits=18, decimal_places=4, min_value=0,
+                                    help_text="Empty: the supplier's price break")
+    expected_on = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+    @property
+    def is_blank(self) -> bool:
+        data = getattr(self, "cleaned_data", {})
+        return not data.get("sku") and data.get("quantity") is None
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("sku") and data.get("quantity") is None:
+            self.add_error("quantity", "required")
+        if data.get("quantity") is not None and not data.get("sku"):
+            self.add_error("sku", "required")
+        return data
+
+
+OrderLineFormSet = forms.formset_factory(OrderLineForm, extra=6, max_num=100)
+
+
+class ReceiveLineForm(forms.Form):
+    """One order line on the receiving screen; ``line`` is the order line's number."""
+
+    line = forms.IntegerField(widget=forms.HiddenInput)
+    quantity = forms.DecimalField(required=False, min_value=0, max_digits=18, decimal_places=4, label="Accept")
+    location: forms.ModelChoiceField[Any] = forms.ModelChoiceField(queryset=Location.objects.none(), required=False)
+    lot = forms.CharField(max_length=64, required=False)
+    expires_on = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    quality_hold = forms.BooleanField(required=False, label="Hold")
+    rejected_quantity = forms.DecimalField(required=False, min_value=0, max_digits=18, decimal_places=4, label="Reject")
+
+    def __init__(self, *args: Any, locations: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if locations is not None:
+            self.fields["location"].queryset = locations  # type: ignore[attr-defined]
+
+
+class BaseReceiveFormSet(forms.BaseFormSet):
+    def __init__(self, *args: Any, locations: Any, **kwargs: Any) -> None:
+        self.locations = locations
+        super().__init__(*args, **kwargs)
+
+    def get_form_kwargs(self, index: int | None) -> dict[str, Any]:
+        return {**super().get_form_kwargs(index), "locations": self.locations}
+
+
+ReceiveFormSet = forms.formset_factory(ReceiveLineForm, formset=BaseReceiveFormSet, extra=0, max_num=500)
+
+
+IMPORT_KINDS = (("suppliers", "Suppliers"), ("supplier_items", "Supplier items and price breaks"))
+
+
+class ImportForm(forms.Form):
+    kind = forms.ChoiceField(choices=IMPORT_KINDS, label="What the file holds")
+    file = forms.FileField(help_text="CSV (UTF-8) or XLSX, first row the column names")
+
+
+MAX_IMPORT_BYTES = 5 * 1024 * 1024
+MAX_IMPORT_ROWS = 10_000
+
+
+def column_name(header: object) -> str:
+    """A column header as a field name: ``Payment terms (days)`` -> ``payment_terms_days``."""
+    text = str(header or "").strip().lower()
+    cleaned = "".join(ch if ch.isalnum() else "_" for ch in text)
+    return "_".join(part for part in cleaned.split("_") if part)
+
+
+def _cell_text(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    text = str(value).strip()
+    # Undo the quote Keel's own exports put before text a spreadsheet would run as a formula.
+    if text.startswith("'") and text[1:2] and text[1:].startswith(FORMULA_PREFIXES):
+        text = text[1:]
+    return text
+
+
+def read_table(upload: UploadedFile) -> list[dict[str, str]]:
+    """The rows of an uploaded CSV or XLSX file as column -> text, each with its ``row``
+    number as the spreadsheet shows it (the header is row 1). Empty rows are skipped."""
+    name = (upload.name or "").lower()
+    if upload.size and upload.size > MAX_IMPORT_BYTES:
+        raise ValidationFailed("The file is larger than 5 MB; split it.")
+    content = upload.read()
+    raw_rows: list[list[object]]
+    if name.endswith(".xlsx"):
+        from openpyxl import load_workbook
+
+        try:
+            workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+        except Exception as error:  # openpyxl raises many kinds for a damaged file
+            raise ValidationFailed(f"{upload.name} is not a readable XLSX file.") from error
+        sheet = workbook.worksheets[0]
+        raw_rows = [list(row) for row in sheet.iter_rows(values_only=True, max_row=MAX_IMPORT_ROWS + 2)]
+        workbook.close()
+    elif name.endswith((".csv", ".txt")):
+        try:
+            text = content.decode("utf-8-sig")
+        except UnicodeDecodeError as error:
+            raise ValidationFailed(f"{upload.name} is not UTF-8 text; save it as CSV UTF-8.") from error
+        try:
+            dialect: Any = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
+        except csv.Error:
+            dialect = csv.excel
+        raw_rows = [list(row) for row in csv.reader(io.StringIO(text), dialect)]
+    else:
+        raise ValidationFailed("Upload a .csv or .xlsx file.")
+    if not raw_rows:
+        raise ValidationFailed(f"{upload.name} is empty.")
+    header = [column_name(cell) for cell in raw_rows[0]]
+    if len(raw_rows) - 1 > MAX_IMPORT_ROWS:
+        raise ValidationFailed(f"{upload.name} has more than {MAX_IMPORT_ROWS} rows; split it.")
+    duplicates = sorted({name for name in header if name and header.count(name) > 1})
+    if duplicates:
+        raise ValidationFailed("The header names a column twice.",
+                               problems=[FieldProblem(field=name, message="appears twice in the header", row=1)
+                                         for name in duplicates])
+    rows = []
+    for number, raw in enumerate(raw_rows[1:], start=2):
+        cells = [_cell_text(value) for value in raw]
+        if not any(cells):
+            continue
+        row = {name: (cells[index] if index < len(cells) else "") for index, name in enumerate(header) if name}
+        row["row"] = str(number)
+        rows.append(row)
+    return rows

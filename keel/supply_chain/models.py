@@ -1,4 +1,5 @@
-"""Items, locations, lots, the append-only stock ledger and its cached balances."""
+"""Items, locations, lots, the append-only stock ledger and its cached balances; suppliers,
+their prices, purchase orders and receipts."""
 
 from __future__ import annotations
 
@@ -10,7 +11,13 @@ from django.db import models
 from django.utils import timezone
 
 from keel.core.scoping import RestrictedManager, RestrictedQuerySet
-from keel.supply_chain.choices import Lifecycle, LocationKind, MovementReason, UnitOfMeasure
+from keel.supply_chain.choices import (
+    Lifecycle,
+    LocationKind,
+    MovementReason,
+    PurchaseOrderStatus,
+    UnitOfMeasure,
+)
 
 
 class AppendOnlyError(Exception):
@@ -197,3 +204,233 @@ class StockMovement(models.Model):
 
     def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
         raise AppendOnlyError("Stock movements cannot be deleted; post a reversal.")
+
+
+# --- Purchasing -----------------------------------------------------------------------
+
+
+class Supplier(models.Model):
+    """A company Keel buys from, with its commercial terms. Company-wide master data."""
+
+    code = models.CharField(max_length=32, unique=True)
+    name = models.CharField(max_length=200)
+    contact_name = models.CharField(max_length=160, blank=True)
+    contact_email = models.EmailField(blank=True)
+    contact_phone = models.CharField(max_length=40, blank=True)
+    currency = models.CharField(max_length=3, help_text="ISO 4217; the supplier's prices and orders use it")
+    payment_terms_days = models.PositiveSmallIntegerField(default=30, help_text="Net days, e.g. 30 for net 30")
+    lead_time_days = models.PositiveSmallIntegerField(default=0, help_text="Declared days from order to delivery")
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = RestrictedManager()
+    scope_global = True  # master data: every role with supply_chain.view_supplier sees every supplier
+
+    class Meta:
+        ordering = ["code"]
+        constraints = [models.CheckConstraint(condition=~models.Q(currency=""), name="supplier_has_currency")]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+
+class SupplierItem(models.Model):
+    """What one supplier sells of one item, and on which terms (prices in ``price_breaks``)."""
+
+    supplier = models.ForeignKey(Supplier, on_delete=models.PROTECT, related_name="supplier_items")
+    item = models.ForeignKey(Item, on_delete=models.PROTECT, related_name="supplier_items")
+    supplier_sku = models.CharField(max_length=64, blank=True)
+    minimum_order_quantity = models.DecimalField(max_digits=18, decimal_places=4, default=Decimal(0))
+    order_multiple = models.DecimalField(max_digits=18, decimal_places=4, default=Decimal(1),
+                                         help_text="Quantities are ordered in multiples of this")
+    lead_time_days = models.PositiveSmallIntegerField(null=True, blank=True,
+                                                      help_text="Overrides the supplier's lead time")
+    is_active = models.BooleanField(default=True)
+
+    objects = RestrictedManager()
+    scope_global = True
+
+    class Meta:
+        ordering = ["supplier", "item"]
+        constraints = [
+            models.UniqueConstraint(fields=["supplier", "item"], name="supplier_item_unique"),
+            models.CheckConstraint(condition=models.Q(minimum_order_quantity__gte=0), name="supplier_item_moq_not_negative"),
+            models.CheckConstraint(condition=models.Q(order_multiple__gt=0), name="supplier_item_multiple_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.supplier.code} / {self.item.sku}"
+
+    @property
+    def effective_lead_time_days(self) -> int:
+        return self.lead_time_days if self.lead_time_days is not None else self.supplier.lead_time_days
+
+
+class PriceBreak(models.Model):
+    """From ``minimum_quantity`` upwards, one unit costs ``unit_price`` (in ``currency``)."""
+
+    supplier_item = models.ForeignKey(SupplierItem, on_delete=models.CASCADE, related_name="price_breaks")
+    minimum_quantity = models.DecimalField(max_digits=18, decimal_places=4)
+    unit_price = models.DecimalField(max_digits=18, decimal_places=4)
+    currency = models.CharField(max_length=3)
+
+    class Meta:
+        ordering = ["supplier_item", "minimum_quantity"]
+        constraints = [
+            models.UniqueConstraint(fields=["supplier_item", "minimum_quantity"], name="price_break_unique_quantity"),
+            models.CheckConstraint(condition=models.Q(minimum_quantity__gte=0), name="price_break_quantity_not_negative"),
+            models.CheckConstraint(condition=models.Q(unit_price__gte=0), name="price_break_price_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"from {self.minimum_quantity.normalize():f}: {self.unit_price.normalize():f} {self.currency}"
+
+
+class PurchaseOrder(models.Model):
+    """An order to a supplier for delivery to one site. ``number`` (PO-000123) is set when
+    it is created; the status moves only through the purchasing services."""
+
+    number = models.CharField(max_length=20, blank=True, default="")
+    supplier = models.ForeignKey(Supplier, on_delete=models.PROTECT, related_name="purchase_orders")
+    site = models.ForeignKey("organization.Site", on_delete=models.PROTECT, related_name="purchase_orders",
+                             help_text="Ship to")
+    currency = models.CharField(max_length=3)
+    status = models.CharField(max_length=20, choices=PurchaseOrderStatus.choices, default=PurchaseOrderStatus.DRAFT,
+                              db_index=True)
+    expected_on = models.DateField(null=True, blank=True)
+    notes = models.TextField(blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                   related_name="+")
+    approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                    related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    approved_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    received_at = models.DateTimeField(null=True, blank=True, help_text="When the last line was fully received")
+    closed_at = models.DateTimeField(null=True, blank=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    cancel_reason = models.CharField(max_length=300, blank=True)
+
+    objects = RestrictedManager()
+    scope_site_field = "site"
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            # The number is written right after the row exists (it is made from the id).
+            models.UniqueConstraint(fields=["number"], condition=~models.Q(number=""), name="purchase_order_unique_number"),
+            models.CheckConstraint(condition=~models.Q(currency=""), name="purchase_order_has_currency"),
+        ]
+
+    def __str__(self) -> str:
+        return self.number or f"purchase order {self.pk}"
+
+    @staticmethod
+    def number_for(pk: int) -> str:
+        return f"PO-{pk:06d}"
+
+
+class PurchaseOrderLine(models.Model):
+    """One item on a purchase order. ``received_quantity`` counts what was accepted into
+    stock (quality holds included); ``rejected_quantity`` what was refused at the door."""
+
+    order = models.ForeignKey(PurchaseOrder, on_delete=models.CASCADE, related_name="lines")
+    line_number = models.PositiveSmallIntegerField()
+    item = models.ForeignKey(Item, on_delete=models.PROTECT, related_name="purchase_order_lines")
+    ordered_quantity = models.DecimalField(max_digits=18, decimal_places=4)
+    unit_price = models.DecimalField(max_digits=18, decimal_places=4)
+    currency = models.CharField(max_length=3)
+    expected_on = models.DateField()
+    received_quantity = models.DecimalField(max_digits=18, decimal_places=4, default=Decimal(0))
+    rejected_quantity = models.DecimalField(max_digits=18, decimal_places=4, default=Decimal(0))
+
+    objects = RestrictedManager()
+    scope_site_field = "order__site"
+
+    class Meta:
+        ordering = ["order", "line_number"]
+        constraints = [
+            models.UniqueConstraint(fields=["order", "line_number"], name="purchase_order_line_unique_number"),
+            models.CheckConstraint(condition=models.Q(ordered_quantity__gt=0), name="purchase_order_line_quantity_positive"),
+            models.CheckConstraint(condition=models.Q(unit_price__gte=0), name="purchase_order_line_price_not_negative"),
+            models.CheckConstraint(condition=models.Q(received_quantity__gte=0), name="purchase_order_line_received_not_negative"),
+            models.CheckConstraint(condition=models.Q(rejected_quantity__gte=0), name="purchase_order_line_rejected_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.order} line {self.line_number}"
+
+    @property
+    def open_quantity(self) -> Decimal:
+        return max(self.ordered_quantity - self.received_quantity, Decimal(0))
+
+    @property
+    def amount(self) -> Decimal:
+        return self.ordered_quantity * self.unit_price
+
+    @property
+    def is_fully_received(self) -> bool:
+        return self.received_quantity >= self.ordered_quantity
+
+
+class Receipt(models.Model):
+    """One delivery received against a purchase order, posted to stock as one posting."""
+
+    order = models.ForeignKey(PurchaseOrder, on_delete=models.PROTECT, related_name="receipts")
+    received_at = models.DateTimeField(default=timezone.now, db_index=True)
+    received_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                    related_name="+")
+    posting = models.UUIDField(null=True, blank=True, help_text="The stock posting; empty when all was rejected")
+    note = models.CharField(max_length=300, blank=True)
+
+    objects = RestrictedManager()
+    scope_site_field = "order__site"
+
+    class Meta:
+        ordering = ["-received_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"receipt {self.pk} of {self.order}"
+
+
+class ReceiptLine(models.Model):
+    """What arrived for one order line: accepted into stock (to ``location``, on quality hold
+    when that is a quarantine location) and rejected (recorded, never stocked)."""
+
+    receipt = models.ForeignKey(Receipt, on_delete=models.CASCADE, related_name="lines")
+    order_line = models.ForeignKey(PurchaseOrderLine, on_delete=models.PROTECT, related_name="receipt_lines")
+    location = models.ForeignKey(Location, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    lot_code = models.CharField(max_length=64, blank=True, default="")
+    accepted_quantity = models.DecimalField(max_digits=18, decimal_places=4, default=Decimal(0))
+    rejected_quantity = models.DecimalField(max_digits=18, decimal_places=4, default=Decimal(0))
+    is_quality_hold = models.BooleanField(default=False)
+    open_quantity_before = models.DecimalField(
+        max_digits=18, decimal_places=4, help_text="Still to receive on the line when this arrived (for in-full)"
+    )
+    unit_price = models.DecimalField(max_digits=18, decimal_places=4, help_text="The order line's price")
+
+    objects = RestrictedManager()
+    scope_site_field = "receipt__order__site"
+
+    class Meta:
+        ordering = ["receipt", "id"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(accepted_quantity__gte=0), name="receipt_line_accepted_not_negative"),
+            models.CheckConstraint(condition=models.Q(rejected_quantity__gte=0), name="receipt_line_rejected_not_negative"),
+            models.CheckConstraint(
+                condition=models.Q(accepted_quantity__gt=0) | models.Q(rejected_quantity__gt=0),
+                name="receipt_line_not_empty",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(accepted_quantity=0) | models.Q(location__isnull=False),
+                name="receipt_line_accepted_has_location",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.receipt}: {self.accepted_quantity} accepted, {self.rejected_quantity} rejected"
+
+    @property
+    def received_quantity(self) -> Decimal:
+        return self.accepted_quantity + self.rejected_quantity

@@ -8,7 +8,7 @@ import pytest
 
 from keel.organization.models import Person, Site
 from keel.supply_chain import services
-from keel.supply_chain.models import Item, Location
+from keel.supply_chain.models import Item, Location, Supplier, SupplierItem
 
 
 @pytest.fixture
@@ -45,3 +45,41 @@ def bin_b(site_dublin: Site) -> Location:
 
 def q(value: str | int) -> Decimal:
     return Decimal(str(value))
+
+
+# --- Purchasing -----------------------------------------------------------------------
+
+
+@pytest.fixture
+def acme(db: Any) -> Supplier:
+    """A Euro supplier with a declared lead time of 10 days."""
+    return services.create_supplier(actor=None, code="ACME", name="Acme Fasteners", currency="EUR",
+                                    contact_name="Rita Acme", contact_email="orders@acme.example",
+                                    payment_terms_days=30, lead_time_days=10)
+
+
+@pytest.fixture
+def acme_bolt(acme: Supplier, bolt: Item) -> SupplierItem:
+    """Bolts from Acme: at least 100, in fifties, 0.10 each, 0.08 from 500."""
+    supplier_item, _ = services.save_supplier_item(
+        actor=None, supplier=acme, item=bolt, supplier_sku="AC-B8", minimum_order_quantity="100",
+        order_multiple="50", price_breaks=[("100", "0.10"), ("500", "0.08")],
+    )
+    return supplier_item
+
+
+@pytest.fixture
+def quarantine(site_dublin: Site) -> Location:
+    return services.create_location(actor=None, site=site_dublin, code="Q-01", zone="Q", kind="quarantine")
+
+
+@pytest.fixture
+def buyer(make_person: Callable[..., Person]) -> Person:
+    """A Logistics Manager (supply chain: operate) at Dublin: raises and receives, cannot approve."""
+    return make_person("logistics-manager", full_name="Bea Buyer")
+
+
+@pytest.fixture
+def approver(make_person: Callable[..., Person]) -> Person:
+    """A Supply Chain Manager (supply chain: manage) at Dublin: may approve."""
+    return make_person("supply-chain-manager", full_name="Alex Approver")

@@ -191,4 +191,4 @@ def test_home_shows_a_presets_grants_and_revocations(make_person: Callable[..., 
                               revoked_actions=["events.view_event", "events.export_events"])
     page = login(person).get(reverse("web:home")).content.decode()
     assert "+1 granted" in page
-    assert "−2 revoked" in page
+    assert "\N{MINUS SIGN}2 revoked" in page
