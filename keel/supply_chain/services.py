@@ -21,7 +21,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import validate_email
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import F
 from django.utils import timezone
 
 from keel.audit.choices import AuditAction
@@ -319,33 +319,49 @@ def _apply(
     locations = {line.location.pk: line.location for line in lines}
     items = {line.item.pk: line.item for line in lines}
     now = timezone.now()
-    for key in sorted(net):  # a fixed order: concurrent postings lock rows the same way
+    keys = sorted(net)
+    item_ids, location_ids = {key[0] for key in keys}, {key[1] for key in keys}
+    existing = set(
+        StockBalance.objects.filter(item_id__in=item_ids, location_id__in=location_ids).values_list(
+            "item_id", "location_id", "lot_code"
+        )
+    )
+    StockBalance.objects.bulk_create(
+        [StockBalance(item_id=i, location_id=loc, lot_code=lot) for i, loc, lot in keys if (i, loc, lot) not in existing],
+        ignore_conflicts=True,
+    )
+    # Lock every balance the posting touches, in one fixed order (item, location, lot), so
+    # concurrent postings queue instead of deadlocking; on SQLite the IMMEDIATE transaction
+    # already holds the write lock. The rules are then checked on the locked rows.
+    locked = {
+        (b.item_id, b.location_id, b.lot_code): b
+        for b in StockBalance.objects.select_for_update()
+        .filter(item_id__in=item_ids, location_id__in=location_ids)
+        .order_by("item_id", "location_id", "lot_code", "pk")
+    }
+    changed = []
+    for key in keys:
         item_id, location_id, lot_code = key
         on_hand_change, reserved_change = net[key]
-        balance, _ = StockBalance.objects.get_or_create(item_id=item_id, location_id=location_id, lot_code=lot_code)
-        # available after = on_hand + d - (reserved + r) must stay >= 0, and reserved + r >= 0
-        within = Q(on_hand__gte=F("reserved") + (reserved_change - on_hand_change))
-        if locations[location_id].site_id in negative_allowed and reserved_change <= 0:
-            within |= Q(reserved=-reserved_change)
-        changed = (
-            StockBalance.objects.filter(pk=balance.pk, reserved__gte=-reserved_change)
-            .filter(within)
-            .update(on_hand=F("on_hand") + on_hand_change, reserved=F("reserved") + reserved_change, updated_at=now)
-        )
-        if changed == 0:
-            current = StockBalance.objects.get(pk=balance.pk)
+        balance = locked[key]
+        new_on_hand, new_reserved = balance.on_hand + on_hand_change, balance.reserved + reserved_change
+        may_go_negative = locations[location_id].site_id in negative_allowed and new_reserved == 0
+        if new_reserved < 0 or (new_on_hand - new_reserved < 0 and not may_go_negative):
             item = items[item_id]
             where = f"{item.sku} at {locations[location_id]}" + (f" lot {lot_code}" if lot_code else "")
             message = (
-                f"only {current.available.normalize():f} available of {where} "
-                f"({current.on_hand.normalize():f} on hand, {current.reserved.normalize():f} reserved)"
+                f"only {balance.available.normalize():f} available of {where} "
+                f"({balance.on_hand.normalize():f} on hand, {balance.reserved.normalize():f} reserved)"
             )
-            if reserved_change < 0 and current.reserved < -reserved_change:
-                message = f"only {current.reserved.normalize():f} reserved of {where}"
+            if new_reserved < 0:
+                message = f"only {balance.reserved.normalize():f} reserved of {where}"
             raise ValidationFailed(
                 "The stock movement was refused; nothing changed.",
                 problems=[_problem("quantity", message, row) for row in rows_by_key[key]],
             )
+        balance.on_hand, balance.reserved, balance.updated_at = new_on_hand, new_reserved, now
+        changed.append(balance)
+    StockBalance.objects.bulk_update(changed, ["on_hand", "reserved", "updated_at"], batch_size=500)
     posting = Posting(posting_id=uuid.uuid4())
     person = getattr(actor, "person", actor)
     actor_id = getattr(person, "pk", None) if getattr(person, "_meta", None) is not None else None
