@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-import csv
-import io
-from datetime import date, datetime
 from typing import Any
 
 from django import forms
 from django.core.files.uploadedfile import UploadedFile
 
-from keel.core.errors import FieldProblem, ValidationFailed
-from keel.core.spreadsheets import FORMULA_PREFIXES
+from keel.core.spreadsheets import read_rows
 from keel.organization.models import Site
 from keel.supply_chain.choices import (
     REASON_RULES,
@@ -181,75 +177,8 @@ MAX_IMPORT_BYTES = 5 * 1024 * 1024
 MAX_IMPORT_ROWS = 10_000
 
 
-def column_name(header: object) -> str:
-    """A column header as a field name: ``Payment terms (days)`` -> ``payment_terms_days``."""
-    text = str(header or "").strip().lower()
-    cleaned = "".join(ch if ch.isalnum() else "_" for ch in text)
-    return "_".join(part for part in cleaned.split("_") if part)
-
-
-def _cell_text(value: object) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    if isinstance(value, datetime | date):
-        return value.isoformat()
-    text = str(value).strip()
-    # Undo the quote Keel's own exports put before text a spreadsheet would run as a formula.
-    if text.startswith("'") and text[1:2] and text[1:].startswith(FORMULA_PREFIXES):
-        text = text[1:]
-    return text
-
-
 def read_table(upload: UploadedFile) -> list[dict[str, str]]:
     """The rows of an uploaded CSV or XLSX file as column -> text, each with its ``row``
     number as the spreadsheet shows it (the header is row 1). Empty rows are skipped."""
-    name = (upload.name or "").lower()
-    if upload.size and upload.size > MAX_IMPORT_BYTES:
-        raise ValidationFailed("The file is larger than 5 MB; split it.")
-    content = upload.read()
-    raw_rows: list[list[object]]
-    if name.endswith(".xlsx"):
-        from openpyxl import load_workbook
-
-        try:
-            workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-        except Exception as error:  # openpyxl raises many kinds for a damaged file
-            raise ValidationFailed(f"{upload.name} is not a readable XLSX file.") from error
-        sheet = workbook.worksheets[0]
-        raw_rows = [list(row) for row in sheet.iter_rows(values_only=True, max_row=MAX_IMPORT_ROWS + 2)]
-        workbook.close()
-    elif name.endswith((".csv", ".txt")):
-        try:
-            text = content.decode("utf-8-sig")
-        except UnicodeDecodeError as error:
-            raise ValidationFailed(f"{upload.name} is not UTF-8 text; save it as CSV UTF-8.") from error
-        try:
-            dialect: Any = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
-        except csv.Error:
-            dialect = csv.excel
-        raw_rows = [list(row) for row in csv.reader(io.StringIO(text), dialect)]
-    else:
-        raise ValidationFailed("Upload a .csv or .xlsx file.")
-    if not raw_rows:
-        raise ValidationFailed(f"{upload.name} is empty.")
-    header = [column_name(cell) for cell in raw_rows[0]]
-    if len(raw_rows) - 1 > MAX_IMPORT_ROWS:
-        raise ValidationFailed(f"{upload.name} has more than {MAX_IMPORT_ROWS} rows; split it.")
-    duplicates = sorted({name for name in header if name and header.count(name) > 1})
-    if duplicates:
-        raise ValidationFailed("The header names a column twice.",
-                               problems=[FieldProblem(field=name, message="appears twice in the header", row=1)
-                                         for name in duplicates])
-    rows = []
-    for number, raw in enumerate(raw_rows[1:], start=2):
-        cells = [_cell_text(value) for value in raw]
-        if not any(cells):
-            continue
-        row = {name: (cells[index] if index < len(cells) else "") for index, name in enumerate(header) if name}
-        row["row"] = str(number)
-        rows.append(row)
-    return rows
+    return read_rows(name=upload.name or "", content=upload.read(), max_rows=MAX_IMPORT_ROWS,
+                     max_bytes=MAX_IMPORT_BYTES)
