@@ -47,5 +47,5 @@ def test_uploaded_tables_read_the_same_from_csv_and_xlsx() -> None:
     ]
     with pytest.raises(ValidationFailed, match="more than 1 rows"):
         read_rows(name="t.csv", content=csv_bytes(header, rows), max_rows=1)
-    with pytest.raises(ValidationFailed, match="Upload a .csv or .xlsx file"):
+    with pytest.raises(ValidationFailed, match=r"Upload a \.csv or \.xlsx file"):
         read_rows(name="t.pdf", content=b"%PDF", max_rows=1)
