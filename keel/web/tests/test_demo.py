@@ -41,6 +41,15 @@ def test_the_demo_company_loads_and_its_logins_work(settings: Any, tmp_path: Pat
     assert StockBalance.objects.count() == 36
     assert check_ledger() == []
     assert Event.objects.filter(source="ocel-example").count() == 13
+    # Purchasing and fulfillment with something in every state people look at
+    from keel.orders.models import SalesOrder
+    from keel.supply_chain.models import PurchaseOrder
+
+    assert sorted(PurchaseOrder.objects.values_list("status", flat=True)) == [
+        "draft", "partially_received", "received", "sent", "submitted"
+    ]
+    assert SalesOrder.objects.count() == 5
+    assert SalesOrder.objects.filter(is_on_hold=True).count() == 1
     # Running it again changes nothing and prints the saved logins
     again = io.StringIO()
     call_command("keel_demo", "--no-serve", stdout=again)

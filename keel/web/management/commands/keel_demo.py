@@ -161,6 +161,7 @@ class Command(BaseCommand):
             )
             logins.append((email, password, title.name))
         self.load_stock(sites)
+        self.load_operations(sites)
         if SAMPLE_LOG.exists():
             event_services.import_log(actor=None, log=ocel.read_log(SAMPLE_LOG), source="ocel-example",
                                       filename=SAMPLE_LOG.name)
@@ -198,6 +199,95 @@ class Command(BaseCommand):
             stock.post_movements(actor=None, reason="scrap", note="Damaged in handling", lines=[
                 stock.MovementLine(item=items[6], location=places[2], quantity=Decimal(-2)),
             ])
+
+    def load_operations(self, sites: dict[str, Site]) -> None:
+        """Suppliers and purchase orders in every state, and a Dublin fulfillment queue."""
+        from datetime import timedelta
+        from decimal import Decimal
+
+        from django.utils import timezone
+
+        from keel.core.money import Money
+        from keel.orders import services as orders
+        from keel.supply_chain.models import Item, Location
+
+        buyer = Person.objects.get(email="supply-chain-manager@example.com")
+        director = Person.objects.get(email="director-of-supply-chain@example.com")
+        packer = Person.objects.get(email="fulfillment-manager@example.com")
+        item = {sku: Item.objects.get(sku=sku) for sku, *_ in ITEMS}
+        today = timezone.localdate()
+        textiles = stock.create_supplier(actor=None, code="NORDTEX", name="Nordtex Apparel", currency="EUR",
+                                         contact_name="Ingrid Holm", contact_email="orders@nordtex.example",
+                                         payment_terms_days=30, lead_time_days=12)
+        roasters = stock.create_supplier(actor=None, code="HILLROAST", name="Hill Roasters", currency="EUR",
+                                         contact_email="sales@hillroast.example", payment_terms_days=14, lead_time_days=5)
+        for supplier, sku, moq, multiple, breaks in (
+            (textiles, "TEE-BLK-M", 50, 10, [(50, "4.30"), (200, "4.05")]),
+            (textiles, "TEE-BLK-L", 50, 10, [(50, "4.30"), (200, "4.05")]),
+            (textiles, "HOOD-GRY-M", 20, 5, [(20, "11.60"), (100, "10.90")]),
+            (roasters, "COFFEE-1KG", 10, 1, [(10, "10.20"), (50, "9.60")]),
+            (roasters, "TEA-LOOSE", 5, 1, [(5, "15.10")]),
+        ):
+            stock.save_supplier_item(actor=None, supplier=supplier, item=item[sku], supplier_sku=f"{supplier.code}-{sku}",
+                                     minimum_order_quantity=moq, order_multiple=multiple, price_breaks=breaks)
+        dublin = sites["dub"]
+        dock = Location.objects.get(site=dublin, code="A-01")
+
+        def purchase(supplier: Any, lines: list[tuple[str, int]], days: int) -> Any:
+            return stock.create_purchase_order(
+                actor=buyer, supplier=supplier, site=dublin, expected_on=today + timedelta(days=days),
+                lines=[stock.OrderLineIn(item=item[sku], quantity=Decimal(quantity)) for sku, quantity in lines],
+            )
+
+        purchase(textiles, [("TEE-BLK-L", 100)], 14)  # a draft
+        submitted = purchase(roasters, [("TEA-LOOSE", 10)], 6)
+        stock.submit_purchase_order(actor=buyer, order=submitted)
+        for lines, received in (([("TEE-BLK-M", 200), ("HOOD-GRY-M", 40)], "part"), ([("COFFEE-1KG", 60)], "all"),
+                                ([("HOOD-GRY-M", 20)], "none")):
+            order = purchase(textiles if lines[0][0] != "COFFEE-1KG" else roasters, lines, 10)
+            stock.submit_purchase_order(actor=buyer, order=order)
+            stock.approve_purchase_order(actor=director, order=order)
+            stock.send_purchase_order(actor=buyer, order=order)
+            if received != "none":
+                first = order.lines.order_by("pk").first()
+                quantity = first.ordered_quantity if received == "all" else first.ordered_quantity / 2
+                stock.receive_purchase_order(actor=buyer, order=order, lines=[
+                    stock.ReceiveLine(line=first, quantity=quantity, location=dock)])
+
+        web = orders.create_sales_channel(actor=None, code="web", name="Web store", kind="web_store")
+        market = orders.create_sales_channel(actor=None, code="marketplace", name="Marketplace EU", kind="marketplace")
+        trade = orders.create_sales_channel(actor=None, code="wholesale", name="Wholesale", kind="wholesale")
+        customers = [
+            orders.create_customer(actor=None, code="C-1001", name="Aoife Byrne", country="IE", email="aoife@example.com", channel=web),
+            orders.create_customer(actor=None, code="C-1002", name="Lukas Weber", country="DE", channel=market),
+            orders.create_customer(actor=None, code="C-2001", name="Harbour Coffee Ltd", country="IE", channel=trade),
+        ]
+        carrier = orders.create_carrier(actor=None, code="dhl", name="DHL", services=[("Express", 1), ("Economy", 4)])
+        express = carrier.services.get(name="Express")
+
+        def sell(customer: Any, lines: list[tuple[str, int]], days: int, reference: str) -> Any:
+            return orders.create_order(
+                actor=packer, customer=customer, ship_from=dublin, confirm=True, customer_reference=reference,
+                promised_ship_on=today + timedelta(days=days), promised_delivery_on=today + timedelta(days=days + 2),
+                lines=[orders.OrderLineInput(item=item[sku], quantity=Decimal(quantity)) for sku, quantity in lines],
+            )
+
+        late = sell(customers[0], [("TEE-BLK-M", 2), ("MUG-CER-350", 1)], -2, "WEB-48211")
+        orders.allocate_order(actor=packer, order=late)
+        due = sell(customers[1], [("CAP-NVY", 3)], 0, "MKT-302-117")
+        orders.allocate_order(actor=packer, order=due)
+        held = sell(customers[0], [("CANDLE-SOY", 2)], 3, "WEB-48240")
+        orders.allocate_order(actor=packer, order=held)
+        orders.hold_order(actor=packer, order=held, reason="Address check")
+        sell(customers[2], [("COFFEE-1KG", 8)], 5, "HC-7790")
+        shipped = sell(customers[2], [("MUG-CER-350", 6)], -1, "HC-7781")
+        orders.allocate_order(actor=packer, order=shipped)
+        picks = orders.create_pick_list(actor=packer, order=shipped)
+        orders.confirm_picks(actor=packer, pick_list=picks)
+        orders.pack_order(actor=packer, order=shipped, weight_kg=Decimal("2.4"))
+        shipment = orders.ship_order(actor=packer, order=shipped, carrier_service=express, tracking_number="JD014600006781",
+                                     shipping_cost=Money.of("9.40", "EUR"))
+        orders.confirm_delivery(actor=packer, shipment=shipment)
 
     def format_logins(self, logins: list[tuple[str, str, str]]) -> str:
         width = max(len(email) for email, _, _ in logins)
