@@ -27,6 +27,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
 os.environ.setdefault("KEEL_DATABASE_URL", f"sqlite:///{ROOT / 'var' / 'bench-supply.sqlite3'}")
 
 ITEMS = int(os.environ.get("KEEL_BENCH_ITEMS", "100000"))
+ORDERS = int(os.environ.get("KEEL_BENCH_ORDERS", "200000"))
 MOVEMENTS = int(os.environ.get("KEEL_BENCH_MOVEMENTS", "1000000"))
 
 
@@ -119,11 +120,62 @@ def main() -> None:
         p95 = times[int(len(times) * 0.95) - 1]
         rows.append((f"{name} (30 requests)", f"p95 {p95 * 1000:.0f} ms, median {statistics.median(times) * 1000:.0f} ms, {len(queries)} queries"))
 
+    rows.extend(orders_benchmark(client=client, item_ids=item_ids, sites=sites))
+
     vendor = "PostgreSQL" if connection.vendor == "postgresql" else "SQLite (WAL)"
     print(f"\nMachine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, {vendor}\n")
     print("| measure | result |\n|---|---|")
     for name, value in rows:
         print(f"| {name} | {value} |")
+
+
+def orders_benchmark(*, client: object, item_ids: list[int], sites: list[object]) -> list[tuple[str, str]]:
+    """200k sales orders (one line each, mostly closed) and the pages people open most."""
+    import datetime as dt
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from django.utils import timezone
+
+    from keel.orders.models import Customer, SalesChannel, SalesOrder, SalesOrderLine
+
+    began = time.perf_counter()
+    channel = SalesChannel.objects.create(code="web", name="Web", kind="web_store")
+    customers = Customer.objects.bulk_create(
+        [Customer(code=f"C-{n:05d}", name=f"Customer {n}", country="IE", channel=channel) for n in range(5000)]
+    )
+    chooser = random.Random(11)
+    today = timezone.localdate()
+    open_statuses = ["confirmed", "allocated", "partially_allocated", "backordered", "picking", "packed"]
+    orders = []
+    for n in range(ORDERS):
+        # about 5% of orders are still open, like a real shop's history
+        status = chooser.choice(open_statuses) if n % 20 == 0 else chooser.choice(["shipped", "delivered", "cancelled"])
+        orders.append(SalesOrder(
+            number=f"SO-{n + 1:06d}", customer=customers[n % len(customers)], channel=channel,
+            ship_from=sites[n % len(sites)], currency="EUR", status=status,
+            promised_ship_on=today + dt.timedelta(days=chooser.randint(-30, 10)),
+        ))
+    created = SalesOrder.objects.bulk_create(orders, batch_size=10000)
+    SalesOrderLine.objects.bulk_create(
+        [SalesOrderLine(order=order, line_number=1, item_id=item_ids[n % len(item_ids)], quantity=Decimal(2),
+                        unit_price=Decimal("9.50"), price_currency="EUR") for n, order in enumerate(created)],
+        batch_size=10000,
+    )
+    rows = [("load orders (bulk path)", f"{ORDERS:,} orders with a line each in {time.perf_counter() - began:.1f} s")]
+    for name, url in (("fulfillment queue", "/orders/queue/"), ("fulfillment queue, late only", "/orders/queue/?flag=late"),
+                      ("order list", "/orders/"), ("order list search", "/orders/?q=SO-0999")):
+        times = []
+        for _ in range(30):
+            began = time.perf_counter()
+            with CaptureQueriesContext(connection) as queries:
+                response = client.get(url)  # type: ignore[attr-defined]
+            times.append(time.perf_counter() - began)
+            assert response.status_code == 200, (url, response.status_code)
+        times.sort()
+        rows.append((f"{name} (30 requests)",
+                     f"p95 {times[int(len(times) * 0.95) - 1] * 1000:.0f} ms, median {statistics.median(times) * 1000:.0f} ms, {len(queries)} queries"))
+    return rows
 
 
 if __name__ == "__main__":
