@@ -46,6 +46,11 @@ class Listing:
     search_fields: Sequence[str] = ()
     default_sort: str = ""
     export_name: str = "export"
+    # Aggregates (totals over related rows) are costly over a whole table: ``aggregates``
+    # annotates them, and they are computed for the page's rows only, unless the list is
+    # sorted by one of ``aggregate_keys`` (or exported), which needs them for every row.
+    aggregates: Callable[[QuerySet[Any]], QuerySet[Any]] | None = None
+    aggregate_keys: frozenset[str] = frozenset()
     page: Page[Any] = field(init=False)
     sort: str = field(init=False, default="")
     query: str = field(init=False, default="")
@@ -63,6 +68,10 @@ class Listing:
         sortable = {column.key: column.sort for column in self.columns if column.sort}
         requested = params.get("sort", self.default_sort)
         key = requested.lstrip("-")
+        self._aggregated_in_query = self.aggregates is not None and key in self.aggregate_keys
+        if self._aggregated_in_query:
+            assert self.aggregates is not None
+            rows = self.aggregates(rows)
         if key in sortable:
             self.sort = requested
             expression = sortable[key]
@@ -78,10 +87,25 @@ class Listing:
             self.page_size = 25
         self.filtered = rows
         self.page = Paginator(rows, self.page_size).get_page(params.get("page"))
+        self._rows: list[Any] | None = None
 
     @property
     def rows(self) -> list[Any]:
-        return list(self.page.object_list)
+        """The page's rows, with their aggregates: one more query for the page at most."""
+        if self._rows is None:
+            rows = list(self.page.object_list)
+            if self.aggregates is not None and not self._aggregated_in_query and rows:
+                model = type(rows[0])
+                names = sorted(self.aggregate_keys)
+                values = {
+                    row["pk"]: row
+                    for row in self.aggregates(model._default_manager.filter(pk__in=[r.pk for r in rows])).values("pk", *names)
+                }
+                for row in rows:
+                    for name in names:
+                        setattr(row, name, values.get(row.pk, {}).get(name))
+            self._rows = rows
+        return self._rows
 
     def url_with(self, **changes: object) -> str:
         params = {key: value for key, value in self.request.GET.items() if key not in {"export", "page"}}
@@ -114,7 +138,10 @@ class Listing:
         if file_format not in {"csv", "xlsx"}:
             return None
         header = [column.label for column in self.columns]
-        rows = ([column.export_value(row) for column in self.columns] for row in self.filtered.iterator(chunk_size=2000))
+        source = self.filtered
+        if self.aggregates is not None and not self._aggregated_in_query:
+            source = self.aggregates(source)
+        rows = ([column.export_value(row) for column in self.columns] for row in source.iterator(chunk_size=2000))
         return download(filename=self.export_name, header=header, rows=rows, file_format=file_format)
 
     @property

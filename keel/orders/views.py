@@ -120,13 +120,14 @@ def queue_view(request: HttpRequest) -> HttpResponse:
 
 @requires(p.VIEW_ORDER.code)
 def orders_view(request: HttpRequest) -> HttpResponse:
-    rows = selectors.with_totals(selectors.orders(
+    rows = selectors.orders(
         actor=request.user, status=request.GET.get("status") or None, site_code=request.GET.get("site") or None,
         customer_code=request.GET.get("customer") or None,
-    ))
+    )
     listing = Listing(request=request, queryset=rows, columns=ORDER_COLUMNS,
                       search_fields=("number", "customer__name", "customer__code", "customer_reference"),
-                      default_sort="-created_at", export_name="sales-orders")
+                      default_sort="-created_at", export_name="sales-orders", aggregates=selectors.with_totals,
+                      aggregate_keys=frozenset({"line_count", "quantity_total", "allocated_total", "packed_total", "shipped_total"}))
     export = _export(request, listing, "sales_order")
     if export is not None:
         return export

@@ -127,3 +127,17 @@ def test_posting_a_movement_through_the_form(stocked: dict[str, Any], bin_a: Loc
     })
     assert refused.status_code == 400
     assert "only 37 available of BOLT-M8 at dub/A-01" in refused.content.decode()
+
+
+def test_item_totals_agree_whether_computed_per_page_or_for_sorting(
+    stocked: dict[str, Any], flour: Item, bin_a: Location, admin: Person, login: Callable[[Person], Client]
+) -> None:
+    services.post_movements(actor=None, reason="receipt", lines=[MovementLine(item=flour, location=bin_a, quantity=Decimal("250.5"))])
+    client = login(admin)
+    by_sku = client.get(reverse("supply_chain:items")).content.decode()
+    by_stock = client.get(reverse("supply_chain:items"), {"sort": "-on_hand_total"}).content.decode()
+    for page in (by_sku, by_stock):
+        assert ">100<" in page
+        assert ">250.5000<" in page
+    assert by_stock.index("FLOUR-25") < by_stock.index("BOLT-M8")
+    assert by_sku.index("BOLT-M8") < by_sku.index("FLOUR-25")
