@@ -554,3 +554,6 @@ def receive_purchase_order(request: HttpRequest, order_id: int, payload: Receive
                       key=request.headers.get("Idempotency-Key"),
                       payload={"order": order_id, **payload.model_dump(mode="json")}, work=work)
     return Status(200 if answer.replayed else answer.status_code, {**answer.body, "replayed": answer.replayed})
+
+
+from keel.supply_chain import transfer_api  # noqa: E402, F401  (transfers and counts register on this router)

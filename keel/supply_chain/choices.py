@@ -100,3 +100,30 @@ PO_TRANSITIONS: dict[str, frozenset[str]] = {
 }
 # The order the board shows its columns in.
 PO_BOARD_COLUMNS = (_S.DRAFT, _S.SUBMITTED, _S.APPROVED, _S.SENT, _S.PARTIALLY_RECEIVED, _S.RECEIVED)
+
+
+class TransferStatus(models.TextChoices):
+    """Where a transfer between sites is: draft, shipped (in transit), received or cancelled."""
+
+    DRAFT = "draft", "Draft"
+    SHIPPED = "shipped", "In transit"
+    RECEIVED = "received", "Received"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+class CountStatus(models.TextChoices):
+    """Where a cycle count is: open -> submitted -> posted, or needs approval -> approved -> posted."""
+
+    OPEN = "open", "Open"
+    SUBMITTED = "submitted", "Submitted"
+    NEEDS_APPROVAL = "needs_approval", "Needs approval"
+    APPROVED = "approved", "Approved"
+    POSTED = "posted", "Posted"
+
+
+class VarianceReason(models.TextChoices):
+    DAMAGED = "damaged", "Damaged"
+    MISPLACED = "misplaced", "Misplaced"
+    THEFT = "theft", "Theft"
+    DATA_ERROR = "data_error", "Data error"
+    UNKNOWN = "unknown", "Unknown"

@@ -165,7 +165,8 @@ class BaseReceiveFormSet(forms.BaseFormSet):
 ReceiveFormSet = forms.formset_factory(ReceiveLineForm, formset=BaseReceiveFormSet, extra=0, max_num=500)
 
 
-IMPORT_KINDS = (("suppliers", "Suppliers"), ("supplier_items", "Supplier items and price breaks"))
+IMPORT_KINDS = (("suppliers", "Suppliers"), ("supplier_items", "Supplier items and price breaks"),
+                ("items", "Items"), ("opening_stock", "Opening stock"))
 
 
 class ImportForm(forms.Form):

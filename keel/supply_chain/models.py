@@ -12,11 +12,14 @@ from django.utils import timezone
 
 from keel.core.scoping import RestrictedManager, RestrictedQuerySet
 from keel.supply_chain.choices import (
+    CountStatus,
     Lifecycle,
     LocationKind,
     MovementReason,
     PurchaseOrderStatus,
+    TransferStatus,
     UnitOfMeasure,
+    VarianceReason,
 )
 
 
@@ -434,3 +437,137 @@ class ReceiptLine(models.Model):
     @property
     def received_quantity(self) -> Decimal:
         return self.accepted_quantity + self.rejected_quantity
+
+
+# --- Transfers and cycle counts -------------------------------------------------------
+
+
+class TransferQuerySet(RestrictedQuerySet["Transfer"]):
+    def restrict(self, actor: Any, action: str) -> RestrictedQuerySet[Transfer]:
+        """A transfer is visible at both of its sites."""
+        rows = super().restrict(actor, action)
+        if actor is None or not getattr(actor, "is_authenticated", False) or not actor.has_action(action):
+            return rows
+        reach = actor.reach()
+        if reach.is_company_wide:
+            return rows
+        sites = sorted(reach.site_ids)
+        return self.filter(models.Q(from_site__in=sites) | models.Q(to_site__in=sites))
+
+
+class Transfer(models.Model):
+    """Stock sent from one site to another: draft, shipped (in transit), received; or
+    cancelled from draft. ``number`` (TR-000123) is set when it is created."""
+
+    number = models.CharField(max_length=20, blank=True, default="")
+    from_site = models.ForeignKey("organization.Site", on_delete=models.PROTECT, related_name="transfers_out")
+    to_site = models.ForeignKey("organization.Site", on_delete=models.PROTECT, related_name="transfers_in")
+    status = models.CharField(max_length=16, choices=TransferStatus.choices, default=TransferStatus.DRAFT,
+                              db_index=True)
+    notes = models.CharField(max_length=300, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                   related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    shipped_at = models.DateTimeField(null=True, blank=True)
+    received_at = models.DateTimeField(null=True, blank=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+
+    objects = TransferQuerySet.as_manager()
+    scope_site_field = "from_site"
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["number"], condition=~models.Q(number=""), name="transfer_unique_number"),
+            models.CheckConstraint(condition=~models.Q(from_site=models.F("to_site")), name="transfer_between_sites"),
+        ]
+
+    def __str__(self) -> str:
+        return self.number or f"transfer {self.pk}"
+
+    @staticmethod
+    def number_for(pk: int) -> str:
+        return f"TR-{pk:06d}"
+
+
+class TransferLine(models.Model):
+    """One item on a transfer: from a location at the source site to one at the destination."""
+
+    transfer = models.ForeignKey(Transfer, on_delete=models.CASCADE, related_name="lines")
+    line_number = models.PositiveSmallIntegerField()
+    item = models.ForeignKey(Item, on_delete=models.PROTECT, related_name="transfer_lines")
+    quantity = models.DecimalField(max_digits=18, decimal_places=4)
+    from_location = models.ForeignKey(Location, on_delete=models.PROTECT, related_name="+")
+    to_location = models.ForeignKey(Location, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    lot_code = models.CharField(max_length=64, blank=True, default="")
+
+    class Meta:
+        ordering = ["transfer", "line_number"]
+        constraints = [
+            models.UniqueConstraint(fields=["transfer", "line_number"], name="transfer_line_unique_number"),
+            models.CheckConstraint(condition=models.Q(quantity__gt=0), name="transfer_line_quantity_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.transfer} line {self.line_number}"
+
+
+class CycleCount(models.Model):
+    """A count of stock at some locations of one site (CC-000123)."""
+
+    number = models.CharField(max_length=20, blank=True, default="")
+    site = models.ForeignKey("organization.Site", on_delete=models.PROTECT, related_name="cycle_counts")
+    status = models.CharField(max_length=16, choices=CountStatus.choices, default=CountStatus.OPEN, db_index=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                   related_name="+")
+    counted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                   related_name="+")
+    approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                    related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    approved_at = models.DateTimeField(null=True, blank=True)
+    posted_at = models.DateTimeField(null=True, blank=True)
+    variance_value = models.DecimalField(max_digits=18, decimal_places=4, default=Decimal(0),
+                                         help_text="Sum of |variance| x standard cost (units without cost)")
+    posting = models.UUIDField(null=True, blank=True)
+
+    objects = RestrictedManager()
+    scope_site_field = "site"
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["number"], condition=~models.Q(number=""), name="cycle_count_unique_number"),
+        ]
+
+    def __str__(self) -> str:
+        return self.number or f"cycle count {self.pk}"
+
+    @staticmethod
+    def number_for(pk: int) -> str:
+        return f"CC-{pk:06d}"
+
+
+class CountLine(models.Model):
+    """What the books said (``expected_quantity``, snapshotted at creation) and what was counted."""
+
+    count = models.ForeignKey(CycleCount, on_delete=models.CASCADE, related_name="lines")
+    line_number = models.PositiveIntegerField()
+    location = models.ForeignKey(Location, on_delete=models.PROTECT, related_name="+")
+    item = models.ForeignKey(Item, on_delete=models.PROTECT, related_name="+")
+    lot_code = models.CharField(max_length=64, blank=True, default="")
+    expected_quantity = models.DecimalField(max_digits=18, decimal_places=4)
+    counted_quantity = models.DecimalField(max_digits=18, decimal_places=4, null=True, blank=True)
+    variance = models.DecimalField(max_digits=18, decimal_places=4, null=True, blank=True)
+    reason = models.CharField(max_length=16, choices=VarianceReason.choices, blank=True)
+
+    class Meta:
+        ordering = ["count", "line_number"]
+        constraints = [
+            models.UniqueConstraint(fields=["count", "line_number"], name="count_line_unique_number"),
+            models.UniqueConstraint(fields=["count", "location", "item", "lot_code"], name="count_line_unique_key"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.count} line {self.line_number}"

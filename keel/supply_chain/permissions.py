@@ -18,3 +18,4 @@ VIEW_PURCHASE_ORDER = declare("supply_chain.view_purchase_order", area=A, minimu
 CHANGE_PURCHASE_ORDER = declare("supply_chain.change_purchase_order", area=A, minimum_level=Level.OPERATE, label="Raise, submit, send, cancel and close purchase orders")
 APPROVE_PURCHASE_ORDER = declare("supply_chain.approve_purchase_order", area=A, minimum_level=Level.MANAGE, label="Approve purchase orders")
 RECEIVE_PURCHASE_ORDER = declare("supply_chain.receive_purchase_order", area=A, minimum_level=Level.OPERATE, label="Receive goods against purchase orders")
+APPROVE_COUNT = declare("supply_chain.approve_count", area=A, minimum_level=Level.MANAGE, label="Approve cycle counts above the variance threshold")

@@ -14,6 +14,7 @@ urlpatterns = [
     path("suppliers/", views.suppliers_view, name="suppliers"),
     path("suppliers/new/", views.supplier_create_view, name="supplier-create"),
     path("suppliers/import/", views.supplier_import_view, name="supplier-import"),
+    path("imports/<int:pk>/", views.import_job_view, name="import-job"),
     path("suppliers/<str:code>/", views.supplier_view, name="supplier"),
     path("suppliers/<str:code>/edit/", views.supplier_edit_view, name="supplier-edit"),
     path("suppliers/<str:code>/items/", views.supplier_item_view, name="supplier-item"),
@@ -26,4 +27,18 @@ urlpatterns = [
     path("purchase-orders/<int:pk>/cancel/", views.purchase_order_cancel_view, name="purchase-order-cancel"),
     path("purchase-orders/<int:pk>/close/", views.purchase_order_close_view, name="purchase-order-close"),
     path("purchase-orders/<int:pk>/receive/", views.purchase_order_receive_view, name="purchase-order-receive"),
+]
+
+from keel.supply_chain import transfer_views  # noqa: E402  (transfers and cycle counts)
+
+urlpatterns += [
+    path("transfers/", transfer_views.transfers_view, name="transfers"),
+    path("transfers/<int:pk>/", transfer_views.transfer_view, name="transfer"),
+    path("transfers/<int:pk>/ship/", transfer_views.transfer_ship_view, name="transfer-ship"),
+    path("transfers/<int:pk>/receive/", transfer_views.transfer_receive_view, name="transfer-receive"),
+    path("transfers/<int:pk>/cancel/", transfer_views.transfer_cancel_view, name="transfer-cancel"),
+    path("counts/", transfer_views.counts_view, name="counts"),
+    path("counts/<int:pk>/", transfer_views.count_view, name="count"),
+    path("counts/<int:pk>/approve/", transfer_views.count_approve_view, name="count-approve"),
+    path("counts/<int:pk>/post/", transfer_views.count_post_view, name="count-post"),
 ]

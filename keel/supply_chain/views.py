@@ -7,7 +7,9 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.db.models import DecimalField, ExpressionWrapper, F
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -17,13 +19,14 @@ from django.views.decorators.http import require_http_methods, require_POST
 from keel.audit.services import record_export
 from keel.core.errors import KeelError, ValidationFailed
 from keel.core.listing import Column, Listing
+from keel.core.models import ImportJob
 from keel.core.money import Money
 from keel.core.spreadsheets import download
 from keel.core.views import requires
 from keel.organization.forms import apply_problems
 from keel.organization.models import Site
+from keel.supply_chain import imports, selectors, services
 from keel.supply_chain import permissions as p
-from keel.supply_chain import selectors, services
 from keel.supply_chain.choices import (
     PO_BOARD_COLUMNS,
     PO_CANCELLABLE_STATUSES,
@@ -50,6 +53,7 @@ from keel.supply_chain.forms import (
 )
 from keel.supply_chain.models import PurchaseOrder, Supplier
 from keel.supply_chain.selectors import Scorecard
+from keel.supply_chain.tasks import run_import_task, store_import_file
 
 ITEM_COLUMNS = (
     Column("sku", "SKU", sort="sku"),
@@ -78,12 +82,16 @@ MOVEMENT_COLUMNS = (
 def items_view(request: HttpRequest) -> HttpResponse:
     rows = selectors.items(actor=request.user, category=request.GET.get("category") or None,
                            lifecycle=request.GET.get("lifecycle") or None)
-    rows = selectors.with_stock_totals(rows, actor=request.user).annotate(
-        available_total=ExpressionWrapper(F("on_hand_total") - F("reserved_total"),
-                                          output_field=DecimalField(max_digits=18, decimal_places=4))
-    )
+
+    def stock_totals(queryset: Any) -> Any:
+        return selectors.with_stock_totals(queryset, actor=request.user).annotate(
+            available_total=ExpressionWrapper(F("on_hand_total") - F("reserved_total"),
+                                              output_field=DecimalField(max_digits=18, decimal_places=4))
+        )
+
     listing = Listing(request=request, queryset=rows, columns=ITEM_COLUMNS, search_fields=("sku", "name"),
-                      default_sort="sku", export_name="items")
+                      default_sort="sku", export_name="items", aggregates=stock_totals,
+                      aggregate_keys=frozenset({"on_hand_total", "reserved_total", "available_total"}))
     export = listing.export()
     if export is not None:
         record_export(actor=request.user, object_type="item", row_count=listing.filtered.count(),
@@ -381,12 +389,21 @@ def _supplier_item_rows(actor: Any) -> list[list[object]]:
     ]
 
 
+# The import screen's importers by kind, the action each needs beyond the page's own, and
+# the empty templates it offers (suppliers and supplier items have their own downloads).
+IMPORT_ACTIONS = {"items": p.CREATE_ITEM.code, "opening_stock": p.MOVE_STOCK.code}
+IMPORT_TEMPLATES = {"items": imports.ITEM_COLUMNS, "opening_stock": imports.OPENING_STOCK_COLUMNS}
+
+
 @requires(p.CHANGE_SUPPLIER.code)
 @require_http_methods(["GET", "POST"])
 def supplier_import_view(request: HttpRequest) -> HttpResponse:
     """Import suppliers or supplier items from CSV or XLSX, all or nothing; download
     templates and the current supplier items in the same columns."""
     wanted = request.GET.get("download")
+    if wanted in IMPORT_TEMPLATES:
+        return download(filename=f"{wanted.replace('_', '-')}-template", header=list(IMPORT_TEMPLATES[wanted]), rows=[],
+                        file_format="xlsx" if request.GET.get("format") == "xlsx" else "csv")
     if wanted in {"suppliers", "supplier_items", "supplier_items_template"}:
         file_format = "xlsx" if request.GET.get("format") == "xlsx" else "csv"
         if wanted == "suppliers":
@@ -402,11 +419,15 @@ def supplier_import_view(request: HttpRequest) -> HttpResponse:
     result = None
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
-        importer: Callable[..., services.ImportResult] = (
-            services.import_suppliers if form.cleaned_data["kind"] == "suppliers" else services.import_supplier_items
-        )
+        kind = form.cleaned_data["kind"]
+        importer: Callable[..., services.ImportResult] = imports.IMPORTERS[kind]
+        if kind in IMPORT_ACTIONS and not _can(request, IMPORT_ACTIONS[kind]):
+            raise PermissionDenied
         try:
-            result = importer(actor=request.user, rows=read_table(upload), filename=upload.name)
+            table = read_table(upload)
+            if len(table) > settings.KEEL_IMPORT_BACKGROUND_ROWS:
+                return _queue_import(request, kind, upload, len(table))
+            result = importer(actor=request.user, rows=table, filename=upload.name)
         except ValidationFailed as failure:
             error = failure
         else:
@@ -415,8 +436,32 @@ def supplier_import_view(request: HttpRequest) -> HttpResponse:
             return redirect("supply_chain:suppliers")
     return render(request, "supply_chain/import.html", {
         "form": form, "error": error, "supplier_columns": services.SUPPLIER_COLUMNS,
-        "supplier_item_columns": services.SUPPLIER_ITEM_COLUMNS,
+        "supplier_item_columns": services.SUPPLIER_ITEM_COLUMNS, "item_columns": imports.ITEM_COLUMNS,
+        "opening_stock_columns": imports.OPENING_STOCK_COLUMNS,
     }, status=400 if error or form.errors else 200)
+
+
+def _queue_import(request: HttpRequest, kind: str, upload: Any, total_rows: int) -> HttpResponse:
+    """Store the file and queue a background import job; its page shows the progress."""
+    upload.seek(0)
+    job = ImportJob.objects.create(kind=kind, filename=upload.name or "import", total_rows=total_rows,
+                                   created_by_id=request.user.pk)
+    store_import_file(job, upload.read())
+    run_import_task.enqueue(job_id=job.pk)
+    messages.info(request, f"{upload.name} has {total_rows} rows: it is imported in the background.")
+    return redirect("supply_chain:import-job", pk=job.pk)
+
+
+@requires(p.CREATE_ITEM.code)
+def import_job_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """A background import's progress and final report, for the person who started it (and
+    admins). htmx polls the progress partial every second until the job has finished."""
+    job = ImportJob.objects.filter(pk=pk).first()
+    if job is None or (job.created_by_id != request.user.pk and not request.user.is_superuser):
+        raise Http404("No such import")
+    partial = request.headers.get("HX-Request") == "true"
+    return render(request, "supply_chain/import_job_progress.html" if partial else "supply_chain/import_job.html",
+                  {"job": job})
 
 
 # --- Purchase orders ------------------------------------------------------------------
