@@ -16,6 +16,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "createuser": ("keel_createuser", "Add a person with a job title and print a password"),
     "export-ocel": ("export_ocel", "Export the event log as OCEL 2.0 (JSON or SQLite)"),
     "import-events": ("import_events", "Import an OCEL 2.0 log (JSON or SQLite), all or nothing"),
+    "simulate": ("keel_simulate", "Simulate a company's operations from a scenario (the demo company by default)"),
     "check-ledger": ("check_ledger", "Check that cached stock balances equal the stock ledger"),
     "collectstatic": ("collectstatic", "Build the static files for production (keel serve does it too)"),
     "setpassword": ("keel_setpassword", "Give a person a new random password and print it once"),

@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "keel.events",
     "keel.supply_chain",
     "keel.orders",
+    "keel.simulation",
     "keel.web",
 ]
 

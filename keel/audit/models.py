@@ -6,9 +6,9 @@ from typing import Any
 
 from django.conf import settings
 from django.db import models
-from django.utils import timezone
 
 from keel.audit.choices import AuditAction
+from keel.core import clock
 from keel.core.scoping import RestrictedQuerySet
 
 
@@ -31,7 +31,7 @@ class AuditRecord(models.Model):
     refuses them in the database too (migration 0002).
     """
 
-    at = models.DateTimeField(default=timezone.now, db_index=True)
+    at = models.DateTimeField(default=clock.now, db_index=True)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.DO_NOTHING, null=True, blank=True,
         related_name="+", db_constraint=False,

@@ -17,11 +17,11 @@ from datetime import datetime
 from typing import Any
 
 from django.db import IntegrityError, connection, transaction
-from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from keel.audit.choices import AuditAction
 from keel.audit.services import record_audit
+from keel.core import clock
 from keel.core.errors import Conflict, ProblemCollector
 from keel.events import ocel
 from keel.events.models import (
@@ -142,7 +142,7 @@ def record_event(
         ocel_id=f"{source}:{uuid.uuid4().hex}",
         # Declared from the values as given: a datetime is "time", not its stored text.
         event_type=types.event_type(activity, raw_attributes),
-        occurred_at=occurred_at or timezone.now(),
+        occurred_at=occurred_at or clock.now(),
         attributes=attributes,
         site_id=site_id,
         department_id=department_id,
@@ -433,7 +433,7 @@ def _write_batch(
     actor: Any,
 ) -> int:
     types = _TypeCache()
-    now = timezone.now()
+    now = clock.now()
     new_objects = []
     attributes_by_object = {item["id"]: item.get("attributes", {}) for item in objects}
     for object_id, object_type in declared_objects.items():
@@ -465,7 +465,7 @@ def _write_batch(
             Event(
                 ocel_id=event_id,
                 event_type=types.event_type(item["activity"].strip(), attributes),
-                occurred_at=_parse_time(item["time"]) or timezone.now(),
+                occurred_at=_parse_time(item["time"]) or clock.now(),
                 attributes=attributes,
                 actor_id=actor_id,
                 source=source,

@@ -13,8 +13,8 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
-from django.utils import timezone
 
+from keel.core import clock
 from keel.core.money import Money
 from keel.core.scoping import RestrictedManager
 from keel.orders.choices import ChannelKind, LineStatus, OrderStatus, PickListStatus, ShipmentStatus
@@ -33,7 +33,7 @@ class SalesChannel(models.Model):
     name = models.CharField(max_length=120)
     kind = models.CharField(max_length=16, choices=ChannelKind.choices)
     is_active = models.BooleanField(default=True)
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(default=clock.now)
 
     objects = RestrictedManager()
     scope_global = True  # company master data
@@ -57,7 +57,7 @@ class Customer(models.Model):
         help_text="The channel new orders of this customer default to",
     )
     is_active = models.BooleanField(default=True)
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(default=clock.now)
 
     objects = RestrictedManager()
     scope_global = True  # company master data
@@ -75,7 +75,7 @@ class Carrier(models.Model):
     code = models.SlugField(max_length=40, unique=True)
     name = models.CharField(max_length=120)
     is_active = models.BooleanField(default=True)
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(default=clock.now)
 
     objects = RestrictedManager()
     scope_global = True
@@ -114,6 +114,7 @@ class SalesOrder(models.Model):
     channel = models.ForeignKey(SalesChannel, on_delete=models.PROTECT, related_name="orders")
     ship_from = models.ForeignKey("organization.Site", on_delete=models.PROTECT, related_name="sales_orders")
     customer_reference = models.CharField(max_length=80, blank=True, help_text="The customer's or channel's own order number")
+    ship_to_address = models.TextField(blank=True, help_text="Where the order goes; corrected with its own step")
     currency = models.CharField(max_length=3, help_text="ISO 4217; every line is priced in it")
     status = models.CharField(max_length=24, choices=OrderStatus.choices, default=OrderStatus.DRAFT, db_index=True)
     promised_ship_on = models.DateField(null=True, blank=True, db_index=True)
@@ -124,7 +125,7 @@ class SalesOrder(models.Model):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(default=clock.now)
     confirmed_at = models.DateTimeField(null=True, blank=True)
     last_allocated_at = models.DateTimeField(null=True, blank=True, help_text="When allocation last ran")
     cancelled_at = models.DateTimeField(null=True, blank=True)
@@ -224,7 +225,7 @@ class Allocation(models.Model):
     picked_quantity = _quantity(default=ZERO)
     shipped_quantity = _quantity(default=ZERO)
     released_quantity = _quantity(default=ZERO)
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(default=clock.now)
 
     objects = RestrictedManager()
     scope_site_field = "line__order__ship_from"
@@ -255,7 +256,7 @@ class PickList(models.Model):
 
     order = models.ForeignKey(SalesOrder, on_delete=models.PROTECT, related_name="pick_lists")
     status = models.CharField(max_length=16, choices=PickListStatus.choices, default=PickListStatus.OPEN)
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(default=clock.now)
     picked_at = models.DateTimeField(null=True, blank=True)
 
     objects = RestrictedManager()
@@ -302,7 +303,7 @@ class Shipment(models.Model):
     shipping_cost = _quantity()
     shipping_cost_currency = models.CharField(max_length=3)
     status = models.CharField(max_length=16, choices=ShipmentStatus.choices, default=ShipmentStatus.IN_TRANSIT)
-    shipped_at = models.DateTimeField(default=timezone.now)
+    shipped_at = models.DateTimeField(default=clock.now)
     delivered_at = models.DateTimeField(null=True, blank=True)
 
     objects = RestrictedManager()
@@ -349,7 +350,7 @@ class Package(models.Model):
     order = models.ForeignKey(SalesOrder, on_delete=models.PROTECT, related_name="packages")
     weight_kg = models.DecimalField(max_digits=10, decimal_places=3, null=True, blank=True)
     shipment = models.ForeignKey(Shipment, on_delete=models.PROTECT, null=True, blank=True, related_name="packages")
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(default=clock.now)
 
     objects = RestrictedManager()
     scope_site_field = "order__ship_from"

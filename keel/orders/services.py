@@ -24,10 +24,10 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import F
-from django.utils import timezone
 
 from keel.audit.choices import AuditAction
 from keel.audit.services import record_audit
+from keel.core import clock
 from keel.core.errors import Conflict, ProblemCollector, ValidationFailed
 from keel.core.money import Money, normalise_currency
 from keel.core.retry import retry_on_conflict
@@ -64,6 +64,7 @@ from keel.supply_chain.services import MovementLine, post_movements
 ZERO = Decimal(0)
 MAX_PLACES = 4
 MAX_LINES = 500
+MAX_ADDRESS = 500
 
 
 def number_text(value: Decimal) -> str:
@@ -314,6 +315,7 @@ def create_order(
     *, actor: Any, customer: Customer, ship_from: Site, lines: Sequence[OrderLineInput],
     channel: SalesChannel | None = None, currency: str | None = None, promised_ship_on: date | None = None,
     promised_delivery_on: date | None = None, customer_reference: str = "", confirm: bool = False,
+    ship_to_address: str = "",
 ) -> SalesOrder:
     """Record a customer's order as a draft (or confirmed at once with ``confirm=True``).
 
@@ -364,6 +366,9 @@ def create_order(
     customer_reference = customer_reference.strip()
     if len(customer_reference) > 80:
         problems.add("customer_reference", "at most 80 characters")
+    ship_to_address = ship_to_address.strip()
+    if len(ship_to_address) > MAX_ADDRESS:
+        problems.add("ship_to_address", f"at most {MAX_ADDRESS} characters")
     problems.raise_if_any("The order was not created.")
     assert channel is not None
 
@@ -371,7 +376,7 @@ def create_order(
         number=uuid.uuid4().hex, customer=customer, channel=channel,
         ship_from=ship_from, currency=order_currency, promised_ship_on=promised_ship_on,
         promised_delivery_on=promised_delivery_on, customer_reference=customer_reference,
-        created_by=_person(actor),
+        ship_to_address=ship_to_address, created_by=_person(actor),
     )
     # The number comes from the key, so concurrent orders never collide on it.
     order.number = f"SO-{order.pk:06d}"
@@ -408,7 +413,7 @@ def create_order(
 
 def _confirm(actor: Any, order: SalesOrder) -> None:
     order.status = OrderStatus.CONFIRMED
-    order.confirmed_at = timezone.now()
+    order.confirmed_at = clock.now()
     order.save(update_fields=["status", "confirmed_at"])
     record_event(activity="Confirm order", objects=[_order_ref(order, "confirmed")], site_id=order.ship_from_id,
                  actor=actor, attributes={"number": order.number})
@@ -423,6 +428,55 @@ def confirm_order(*, actor: Any, order: SalesOrder) -> SalesOrder:
     if order.status != OrderStatus.DRAFT:
         raise Conflict(f"{order.number} is {OrderStatus(order.status).label.lower()}, not a draft; only drafts are confirmed.")
     _confirm(actor, order)
+    return order
+
+
+@transaction.atomic
+def correct_address(*, actor: Any, order: SalesOrder, address: str, reason: str = "") -> SalesOrder:
+    """Replace the ship-to address of a confirmed order that has nothing allocated yet.
+
+    The order goes back to draft and must be confirmed again: a corrected address is a
+    new promise to the customer, and the process log shows the loop (rework).
+    """
+    order, lines = _lock(order)
+    problems = ProblemCollector()
+    address = address.strip()
+    if not address:
+        problems.add("address", "the corrected address is required")
+    elif len(address) > MAX_ADDRESS:
+        problems.add("address", f"at most {MAX_ADDRESS} characters")
+    problems.raise_if_any("The address was not corrected.")
+    if order.is_on_hold:
+        raise Conflict(f"{order.number} is on hold ({order.hold_reason}); release the hold before correcting the address.")
+    if order.status not in {OrderStatus.CONFIRMED, OrderStatus.BACKORDERED} or any(line.allocated_quantity for line in lines):
+        raise Conflict(f"{order.number} is {OrderStatus(order.status).label.lower()}; the address can be corrected "
+                       "only on a confirmed order with nothing allocated.")
+    before = {"status": order.status, "ship_to_address": order.ship_to_address}
+    order.ship_to_address = address
+    order.status = OrderStatus.DRAFT
+    order.confirmed_at = None
+    order.save(update_fields=["ship_to_address", "status", "confirmed_at"])
+    record_event(activity="Correct address", objects=[_order_ref(order, "corrected")], site_id=order.ship_from_id,
+                 actor=actor, attributes={"reason": reason.strip()[:300]})
+    _audit(actor, order, message=f"Corrected the address of {order.number}", before=before,
+           after={"status": order.status, "ship_to_address": address, "reason": reason.strip()[:300]})
+    return order
+
+
+@transaction.atomic
+def check_quality(*, actor: Any, order: SalesOrder, passed: bool = True, note: str = "") -> SalesOrder:
+    """Record the quality check of picked goods before they are packed."""
+    order, lines = _lock(order)
+    _require_workable(order, "checking quality")
+    waiting = sum((line.picked_quantity - line.packed_quantity for line in lines), ZERO)
+    if waiting <= 0:
+        raise Conflict(f"{order.number} has nothing picked and waiting to be packed; there is nothing to check.")
+    note = note.strip()[:300]
+    record_event(activity="Check quality", objects=[_order_ref(order, "checked"), *_line_refs(order, lines, "line")],
+                 site_id=order.ship_from_id, actor=actor,
+                 attributes={"passed": passed, "quantity": number_text(waiting), "note": note})
+    _audit(actor, order, message=f"Quality check of {order.number}: {'passed' if passed else 'failed'}",
+           after={"passed": passed, "quantity": number_text(waiting), "note": note})
     return order
 
 
@@ -566,7 +620,7 @@ def allocate_order(*, actor: Any, order: SalesOrder) -> AllocationResult:
     allocated = sum((allocation.quantity for allocation in allocations), ZERO)
     backordered = sum((line.quantity - line.allocated_quantity for line in lines), ZERO)
     before = order.status
-    order.last_allocated_at = timezone.now()
+    order.last_allocated_at = clock.now()
     _refresh(order, lines)
     touched = [line for line in lines if wanted[line.pk] > 0]
     objects = [_order_ref(order, "allocated" if allocated else "backordered"), *_line_refs(order, touched, "line")]
@@ -663,7 +717,7 @@ def confirm_picks(*, actor: Any, pick_list: PickList, picked: dict[int, Decimal]
         by_line[pick_line.line_id].picked_quantity += quantity
     PickListLine.objects.bulk_update(pick_lines, ["picked_quantity"])
     pick_list.status = PickListStatus.PICKED
-    pick_list.picked_at = timezone.now()
+    pick_list.picked_at = clock.now()
     pick_list.save()
     _refresh(order, lines)
     requested = sum((pick_line.quantity for pick_line in pick_lines), ZERO)
@@ -782,8 +836,8 @@ def ship_order(
         problems.add("shipping_cost", "must not be negative")
     elif shipping_cost.amount.as_tuple().exponent < -MAX_PLACES:  # type: ignore[operator]
         problems.add("shipping_cost", f"at most {MAX_PLACES} decimal places")
-    shipped_at = shipped_at or timezone.now()
-    if shipped_at > timezone.now() + timedelta(minutes=5):
+    shipped_at = shipped_at or clock.now()
+    if shipped_at > clock.now() + timedelta(minutes=5):
         problems.add("shipped_at", "must not be in the future")
     problems.raise_if_any("Nothing was shipped.")
     contents = [(line, quantity) for _, line, quantity in resolved]
@@ -858,11 +912,11 @@ def confirm_delivery(*, actor: Any, shipment: Shipment, delivered_at: datetime |
     shipment = Shipment.objects.select_for_update().get(pk=shipment.pk)
     if shipment.status == ShipmentStatus.DELIVERED:
         raise Conflict(f"{shipment} was already delivered.")
-    delivered_at = delivered_at or timezone.now()
+    delivered_at = delivered_at or clock.now()
     problems = ProblemCollector()
     if delivered_at < shipment.shipped_at:
         problems.add("delivered_at", "must not be before the shipment left")
-    if delivered_at > timezone.now() + timedelta(minutes=5):
+    if delivered_at > clock.now() + timedelta(minutes=5):
         problems.add("delivered_at", "must not be in the future")
     problems.raise_if_any("The delivery was not recorded.")
     shipment.status = ShipmentStatus.DELIVERED
@@ -920,7 +974,7 @@ def cancel_order(*, actor: Any, order: SalesOrder, reason: str) -> SalesOrder:
     order.status = OrderStatus.CANCELLED
     order.is_on_hold = False
     order.cancel_reason = reason
-    order.cancelled_at = timezone.now()
+    order.cancelled_at = clock.now()
     order.save()
     released_total = sum((release.reserved_quantity for release in releases), ZERO)
     objects = [_order_ref(order, "cancelled"), *_line_refs(order, lines, "line")]

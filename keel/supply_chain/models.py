@@ -8,8 +8,8 @@ from typing import Any
 
 from django.conf import settings
 from django.db import models
-from django.utils import timezone
 
+from keel.core import clock
 from keel.core.scoping import RestrictedManager, RestrictedQuerySet
 from keel.supply_chain.choices import (
     CountStatus,
@@ -44,7 +44,7 @@ class Item(models.Model):
     is_active = models.BooleanField(default=True)
     tracks_lots = models.BooleanField(default=False, help_text="Stock is kept per lot or batch")
     tracks_expiry = models.BooleanField(default=False, help_text="Lots carry an expiry date")
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(default=clock.now)
 
     objects = RestrictedManager()
     scope_global = True  # master data: every role with supply_chain.view_item sees every item
@@ -132,7 +132,7 @@ class StockBalance(models.Model):
     lot_code = models.CharField(max_length=64, blank=True, default="")
     on_hand = models.DecimalField(max_digits=18, decimal_places=4, default=Decimal(0))
     reserved = models.DecimalField(max_digits=18, decimal_places=4, default=Decimal(0))
-    updated_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=clock.now)
 
     objects = RestrictedManager()
     scope_site_field = "location__site"
@@ -179,8 +179,8 @@ class StockMovement(models.Model):
     reason = models.CharField(max_length=20, choices=MovementReason.choices)
     quantity = models.DecimalField(max_digits=18, decimal_places=4, default=Decimal(0))
     reserved_quantity = models.DecimalField(max_digits=18, decimal_places=4, default=Decimal(0))
-    occurred_at = models.DateTimeField(default=timezone.now, db_index=True)
-    recorded_at = models.DateTimeField(default=timezone.now)
+    occurred_at = models.DateTimeField(default=clock.now, db_index=True)
+    recorded_at = models.DateTimeField(default=clock.now)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
@@ -224,7 +224,7 @@ class Supplier(models.Model):
     payment_terms_days = models.PositiveSmallIntegerField(default=30, help_text="Net days, e.g. 30 for net 30")
     lead_time_days = models.PositiveSmallIntegerField(default=0, help_text="Declared days from order to delivery")
     is_active = models.BooleanField(default=True)
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(default=clock.now)
 
     objects = RestrictedManager()
     scope_global = True  # master data: every role with supply_chain.view_supplier sees every supplier
@@ -306,7 +306,7 @@ class PurchaseOrder(models.Model):
                                    related_name="+")
     approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
                                     related_name="+")
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(default=clock.now)
     submitted_at = models.DateTimeField(null=True, blank=True)
     approved_at = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
@@ -381,7 +381,7 @@ class Receipt(models.Model):
     """One delivery received against a purchase order, posted to stock as one posting."""
 
     order = models.ForeignKey(PurchaseOrder, on_delete=models.PROTECT, related_name="receipts")
-    received_at = models.DateTimeField(default=timezone.now, db_index=True)
+    received_at = models.DateTimeField(default=clock.now, db_index=True)
     received_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
                                     related_name="+")
     posting = models.UUIDField(null=True, blank=True, help_text="The stock posting; empty when all was rejected")
@@ -467,7 +467,7 @@ class Transfer(models.Model):
     notes = models.CharField(max_length=300, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
                                    related_name="+")
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(default=clock.now)
     shipped_at = models.DateTimeField(null=True, blank=True)
     received_at = models.DateTimeField(null=True, blank=True)
     cancelled_at = models.DateTimeField(null=True, blank=True)
@@ -524,7 +524,7 @@ class CycleCount(models.Model):
                                    related_name="+")
     approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
                                     related_name="+")
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(default=clock.now)
     submitted_at = models.DateTimeField(null=True, blank=True)
     approved_at = models.DateTimeField(null=True, blank=True)
     posted_at = models.DateTimeField(null=True, blank=True)

@@ -26,6 +26,7 @@ from django.utils import timezone
 
 from keel.audit.choices import AuditAction
 from keel.audit.services import changed_fields, record_audit
+from keel.core import clock
 from keel.core.errors import (
     Conflict,
     FieldProblem,
@@ -297,7 +298,7 @@ def post_movements(
     with transaction.atomic():
         Lot.objects.bulk_create(new_lots, ignore_conflicts=True)
         return _apply(actor=actor, reason=reason, lines=lines, reference=reference, note=note,
-                      occurred_at=occurred_at or timezone.now(), reverses=None)
+                      occurred_at=occurred_at or clock.now(), reverses=None)
 
 
 def _apply(
@@ -318,7 +319,7 @@ def _apply(
     )
     locations = {line.location.pk: line.location for line in lines}
     items = {line.item.pk: line.item for line in lines}
-    now = timezone.now()
+    now = clock.now()
     keys = sorted(net)
     item_ids, location_ids = {key[0] for key in keys}, {key[1] for key in keys}
     existing = set(
@@ -426,7 +427,7 @@ def reverse_posting(*, actor: Any, posting_id: uuid.UUID, note: str = "") -> Pos
         ]
         return _apply(actor=actor, reason=originals[0].reason, lines=lines,
                       reference=f"stock_posting:{posting_id}", note=note or "Reversal",
-                      occurred_at=timezone.now(), reverses=originals)
+                      occurred_at=clock.now(), reverses=originals)
 
 
 # --- The ledger check -----------------------------------------------------------------
@@ -1060,7 +1061,7 @@ def create_purchase_order(
         problems.add("lines", "at most 500 lines")
     if len(notes) > 2000:
         problems.add("notes", "at most 2000 characters")
-    now = created_at or timezone.now()
+    now = created_at or clock.now()
     clean = _check_order_lines(problems, supplier=supplier, currency=order_currency, lines=lines,
                                expected_on=expected_on, today=timezone.localdate(now))
     problems.raise_if_any("The purchase order was not created.")
@@ -1125,7 +1126,7 @@ def _transition(
     if check is not None:
         check(locked)
     before = _order_state(locked)
-    when = occurred_at or timezone.now()
+    when = occurred_at or clock.now()
     locked.status = to
     setattr(locked, stamp, when)
     for name, value in (changes or {}).items():
@@ -1232,7 +1233,7 @@ def receive_purchase_order(
     """
     with transaction.atomic():
         return _receive(actor=actor, order=order, lines=[ReceiveLine(*line) for line in lines],
-                        received_at=received_at or timezone.now(), note=note)
+                        received_at=received_at or clock.now(), note=note)
 
 
 def _check_receive_line(

@@ -13,10 +13,10 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import DecimalField, Prefetch, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
-from django.utils import timezone
 
 from keel.audit.choices import AuditAction
 from keel.audit.services import record_audit
+from keel.core import clock
 from keel.core.errors import (
     Conflict,
     FieldProblem,
@@ -119,7 +119,7 @@ def create_transfer(
         if not line.item.tracks_lots and line.lot_code:
             problems.add("lot_code", f"{line.item.sku} is not tracked by lot", row)
     problems.raise_if_any("The transfer was not created.")
-    now = timezone.now()
+    now = clock.now()
     transfer = Transfer.objects.create(from_site=from_site, to_site=to_site, notes=notes.strip(),
                                        created_by=_person(actor), created_at=now)
     transfer.number = Transfer.number_for(transfer.pk)
@@ -176,7 +176,7 @@ def ship_transfer(*, actor: Any, transfer: Transfer) -> Transfer:
                                     lot_code=line.lot_code) for line in lines])
     locked.status = TransferStatus.SHIPPED
     return _finish_transfer(actor=actor, locked=locked, before=before, activity="Ship transfer", verb="shipped",
-                            stamp="shipped_at", when=timezone.now(), original=transfer)
+                            stamp="shipped_at", when=clock.now(), original=transfer)
 
 
 @transaction.atomic
@@ -205,7 +205,7 @@ def receive_transfer(*, actor: Any, transfer: Transfer, to_locations: dict[int, 
                                     lot_code=line.lot_code) for line in lines])
     locked.status = TransferStatus.RECEIVED
     return _finish_transfer(actor=actor, locked=locked, before=before, activity="Receive transfer", verb="received",
-                            stamp="received_at", when=timezone.now(), original=transfer)
+                            stamp="received_at", when=clock.now(), original=transfer)
 
 
 @transaction.atomic
@@ -215,7 +215,7 @@ def cancel_transfer(*, actor: Any, transfer: Transfer) -> Transfer:
     before = _transfer_state(locked)
     locked.status = TransferStatus.CANCELLED
     return _finish_transfer(actor=actor, locked=locked, before=before, activity="Cancel transfer", verb="cancelled",
-                            stamp="cancelled_at", when=timezone.now(), original=transfer)
+                            stamp="cancelled_at", when=clock.now(), original=transfer)
 
 
 IN_TRANSIT = Coalesce(
@@ -314,7 +314,7 @@ def create_count(*, actor: Any, site: Site, locations: Sequence[Location] = (), 
     if not keys:
         raise ValidationFailed("The count was not created.",
                                problems=[FieldProblem(field="locations", message="nothing to count there")])
-    now = timezone.now()
+    now = clock.now()
     count = CycleCount.objects.create(site=site, created_by=_person(actor), created_at=now)
     count.number = CycleCount.number_for(count.pk)
     count.save(update_fields=["number"])
@@ -407,7 +407,7 @@ def submit_count(*, actor: Any, count: CycleCount) -> CycleCount:
         elif line.variance and not line.reason:
             problems.add("reason", f"{where}: a variance of {plain_number(line.variance)} needs a reason", row)
     problems.raise_if_any("The count was not submitted.")
-    now = timezone.now()
+    now = clock.now()
     locked.variance_value = variance_value(lines)
     locked.status = CountStatus.NEEDS_APPROVAL if locked.variance_value > approval_threshold() else CountStatus.SUBMITTED
     locked.submitted_at = now
@@ -439,7 +439,7 @@ def approve_count(*, actor: Any, count: CycleCount) -> CycleCount:
             problems=[FieldProblem(field="approved_by", message="the counter cannot approve their own count")],
         )
     before = _count_state(locked)
-    now = timezone.now()
+    now = clock.now()
     locked.status, locked.approved_by, locked.approved_at = CountStatus.APPROVED, person, now
     locked.save(update_fields=["status", "approved_by", "approved_at"])
     record_event(activity="Approve cycle count",
@@ -470,7 +470,7 @@ def post_count(*, actor: Any, count: CycleCount) -> CycleCount:
                 lines=[MovementLine(item=line.item, location=line.location, quantity=line.variance or Decimal(0),
                                     lot_code=line.lot_code) for line in with_reason])
             posting_id = posting_id or posting.posting_id
-    now = timezone.now()
+    now = clock.now()
     locked.status, locked.posted_at, locked.posting = CountStatus.POSTED, now, posting_id
     locked.save(update_fields=["status", "posted_at", "posting"])
     record_event(activity="Post cycle count",
