@@ -168,6 +168,9 @@ CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"
 
 # Keel's own settings.
 KEEL_DEMO_MODE = env_bool("KEEL_DEMO_MODE", False)
+# The demo company's simulated history (keel/simulation/scenarios/default.toml sets the rest).
+KEEL_DEMO_DAYS = env_int("KEEL_DEMO_DAYS", 42)
+KEEL_DEMO_ORDERS_PER_DAY = env_int("KEEL_DEMO_ORDERS_PER_DAY", 16)
 KEEL_DEMO_LOGINS_FILE = env_str("KEEL_DEMO_LOGINS_FILE", str(BASE_DIR / "var" / "demo-logins.txt"))
 KEEL_LOGIN_FAILURE_LIMIT = env_int("KEEL_LOGIN_FAILURE_LIMIT", 5)
 KEEL_LOGIN_WINDOW_SECONDS = env_int("KEEL_LOGIN_WINDOW_SECONDS", 900)

@@ -17,6 +17,7 @@ from keel.orders import permissions as p
 from keel.orders import selectors, services
 from keel.orders.models import Carrier, Customer, PickList, SalesChannel, SalesOrder, Shipment
 from keel.orders.schemas import (
+    AddressIn,
     CarrierIn,
     CarrierOut,
     ChannelIn,
@@ -34,6 +35,7 @@ from keel.orders.schemas import (
     PackIn,
     PickIn,
     PickListOut,
+    QualityCheckIn,
     QueueEntryOut,
     QueueQuery,
     ReasonIn,
@@ -119,7 +121,8 @@ def pick_list_out(pick_list: PickList) -> dict[str, Any]:
 def order_out(detail: selectors.OrderDetail) -> dict[str, Any]:
     out = summary_out(detail.order)
     out.update({
-        "customer_reference": detail.order.customer_reference, "cancel_reason": detail.order.cancel_reason,
+        "customer_reference": detail.order.customer_reference,
+        "ship_to_address": detail.order.ship_to_address, "cancel_reason": detail.order.cancel_reason,
         "lines": [{
             "id": line.pk, "line_number": line.line_number, "sku": line.item.sku, "quantity": line.quantity,
             "unit_price": MoneyOut.of(line.price), "allocated": line.allocated_quantity,
@@ -276,6 +279,7 @@ def create_order(request: HttpRequest, payload: OrderIn) -> Status[dict[str, Any
             actor=actor, customer=customer, ship_from=site, lines=lines, channel=channel, currency=payload.currency,
             promised_ship_on=payload.promised_ship_on, promised_delivery_on=payload.promised_delivery_on,
             customer_reference=payload.customer_reference, confirm=payload.confirm,
+            ship_to_address=payload.ship_to_address,
         )
         return 201, _detail(actor, order.pk)
 
@@ -310,6 +314,22 @@ def hold_order(request: HttpRequest, order_id: int, payload: ReasonIn) -> dict[s
              summary="Release the hold on an order")
 def release_hold(request: HttpRequest, order_id: int) -> dict[str, Any]:
     services.release_hold(actor=_actor(request), order=_order(request, order_id, p.MANAGE_ORDER.code))
+    return _detail(_actor(request), order_id)
+
+
+@router.post("/sales-orders/{order_id}/correct-address", response=OrderOut, action=p.MANAGE_ORDER.code,
+             summary="Correct the ship-to address of a confirmed order; it goes back to draft for confirmation")
+def correct_address(request: HttpRequest, order_id: int, payload: AddressIn) -> dict[str, Any]:
+    services.correct_address(actor=_actor(request), order=_order(request, order_id, p.MANAGE_ORDER.code),
+                             address=payload.address, reason=payload.reason)
+    return _detail(_actor(request), order_id)
+
+
+@router.post("/sales-orders/{order_id}/quality-check", response=OrderOut, action=p.FULFIL_ORDER.code,
+             summary="Record the quality check of picked goods before packing")
+def check_quality(request: HttpRequest, order_id: int, payload: QualityCheckIn) -> dict[str, Any]:
+    services.check_quality(actor=_actor(request), order=_order(request, order_id, p.FULFIL_ORDER.code),
+                           passed=payload.passed, note=payload.note)
     return _detail(_actor(request), order_id)
 
 

@@ -86,6 +86,7 @@ class OrderIn(InputSchema):
     promised_ship_on: date | None = None
     promised_delivery_on: date | None = None
     customer_reference: str = Field("", max_length=80)
+    ship_to_address: str = Field("", max_length=500)
     confirm: bool = Field(False, description="Confirm at once instead of leaving a draft")
     lines: list[OrderLineIn] = Field(..., min_length=1, max_length=500)
 
@@ -177,6 +178,7 @@ class OrderSummaryOut(Schema):
 
 class OrderOut(OrderSummaryOut):
     customer_reference: str
+    ship_to_address: str
     cancel_reason: str
     lines: list[OrderLineOut]
     allocations: list[AllocationOut]
@@ -218,6 +220,16 @@ class ShipmentsQuery(Schema):
 
 class ReasonIn(InputSchema):
     reason: str = Field(..., min_length=1, max_length=300)
+
+
+class AddressIn(InputSchema):
+    address: str = Field(..., min_length=1, max_length=500)
+    reason: str = Field("", max_length=300)
+
+
+class QualityCheckIn(InputSchema):
+    passed: bool = True
+    note: str = Field("", max_length=300)
 
 
 class PickIn(InputSchema):

@@ -10,6 +10,7 @@ import pytest
 from django.test import Client
 
 from conftest import row_counts
+from keel.events.models import Event
 from keel.orders import services
 from keel.orders.models import CarrierService, Customer, SalesOrder, Shipment
 from keel.organization.models import Person, Site
@@ -258,3 +259,47 @@ def test_the_queue_api_takes_a_date_for_its_flags(
     rows = api_client(fulfiller).get("/api/v1/fulfillment-queue", {"today": "2026-11-25"}).json()["items"]
     assert [(row["number"], row["is_late"], row["is_at_risk"], row["backordered"]) for row in rows] == [
         (late.number, True, False, "1.0000"), (soon.number, False, True, "1.0000")]
+
+
+def test_an_address_correction_sends_the_order_back_for_confirmation(
+    make_order: Callable[..., SalesOrder], bolt: Item, bin_a: Location, receive: Callable[..., None], fulfiller: Person,
+    api_client: Callable[..., Client],
+) -> None:
+    receive(bolt, bin_a, 5)
+    order = make_order((bolt, 1))
+    client = api_client(fulfiller)
+    url = f"{ORDERS}/{order.pk}"
+    # An empty address is refused, naming the field, and changes nothing
+    refused = client.post(f"{url}/correct-address", {"address": " "}, content_type="application/json")
+    assert (refused.status_code, refused.json()["errors"]) == (
+        422, [{"field": "address", "message": "the corrected address is required"}])
+    corrected = client.post(f"{url}/correct-address", {"address": "12 Mill Lane, Cork", "reason": "Carrier check"},
+                            content_type="application/json")
+    assert (corrected.status_code, corrected.json()["status"], corrected.json()["ship_to_address"]) == (
+        200, "draft", "12 Mill Lane, Cork")
+    assert client.post(f"{url}/confirm").json()["status"] == "confirmed"
+    activities = list(Event.objects.filter(object_links__object__ocel_id=f"sales_order:{order.pk}")
+                      .order_by("occurred_at", "pk").values_list("event_type__name", flat=True))
+    assert activities == ["Create order", "Confirm order", "Correct address", "Confirm order"]
+    # Once stock is allocated the address can no longer be changed this way
+    services.allocate_order(actor=None, order=order)
+    late = client.post(f"{url}/correct-address", {"address": "1 Main Street"}, content_type="application/json")
+    assert late.status_code == 409
+
+
+def test_a_quality_check_needs_picked_goods_and_is_recorded(
+    make_order: Callable[..., SalesOrder], bolt: Item, bin_a: Location, receive: Callable[..., None], fulfiller: Person,
+    api_client: Callable[..., Client],
+) -> None:
+    receive(bolt, bin_a, 5)
+    order = make_order((bolt, 2))
+    client = api_client(fulfiller)
+    url = f"{ORDERS}/{order.pk}/quality-check"
+    services.allocate_order(actor=None, order=order)
+    early = client.post(url, {}, content_type="application/json")
+    assert (early.status_code, early.json()["detail"]) == (
+        409, f"{order.number} has nothing picked and waiting to be packed; there is nothing to check.")
+    services.confirm_picks(actor=None, pick_list=services.create_pick_list(actor=None, order=order))
+    assert client.post(url, {"passed": True, "note": "seals intact"}, content_type="application/json").status_code == 200
+    event = Event.objects.get(event_type__name="Check quality")
+    assert (event.attributes["passed"], event.attributes["quantity"], event.attributes["note"]) == (True, "2", "seals intact")
