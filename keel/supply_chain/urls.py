@@ -33,12 +33,15 @@ from keel.supply_chain import transfer_views  # noqa: E402  (transfers and cycle
 
 urlpatterns += [
     path("transfers/", transfer_views.transfers_view, name="transfers"),
+    path("transfers/new/", transfer_views.transfer_create_view, name="transfer-create"),
     path("transfers/<int:pk>/", transfer_views.transfer_view, name="transfer"),
     path("transfers/<int:pk>/ship/", transfer_views.transfer_ship_view, name="transfer-ship"),
     path("transfers/<int:pk>/receive/", transfer_views.transfer_receive_view, name="transfer-receive"),
     path("transfers/<int:pk>/cancel/", transfer_views.transfer_cancel_view, name="transfer-cancel"),
     path("counts/", transfer_views.counts_view, name="counts"),
+    path("counts/new/", transfer_views.count_create_view, name="count-create"),
     path("counts/<int:pk>/", transfer_views.count_view, name="count"),
     path("counts/<int:pk>/approve/", transfer_views.count_approve_view, name="count-approve"),
     path("counts/<int:pk>/post/", transfer_views.count_post_view, name="count-post"),
+    path("counts/<int:pk>/cancel/", transfer_views.count_cancel_view, name="count-cancel"),
 ]
