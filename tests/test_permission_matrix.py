@@ -118,6 +118,8 @@ WEB_ROUTES: dict[str, tuple[str, Callable[[Person, dict[str, Any]], dict[str, An
     "supply_chain:suppliers": ("GET", lambda person, ctx: {}),
     "supply_chain:supplier-create": ("GET", lambda person, ctx: {}),
     "supply_chain:supplier-import": ("GET", lambda person, ctx: {}),
+    "supply_chain:item-import": ("GET", lambda person, ctx: {}),
+    "supply_chain:stock-import": ("GET", lambda person, ctx: {}),
     "supply_chain:import-job": ("GET", lambda person, ctx: {"pk": 999999}),
     "supply_chain:supplier": ("GET", lambda person, ctx: {"code": "NO-SUCH-SUPPLIER"}),
     "supply_chain:supplier-edit": ("GET", lambda person, ctx: {"code": "NO-SUCH-SUPPLIER"}),
@@ -245,6 +247,7 @@ def test_api_matrix(personas: list[Person], api_client: Any) -> None:
                 .replace("{shipment_id}", "999999")
                 .replace("{transfer_id}", "999999")
                 .replace("{count_id}", "999999")
+                .replace("{job_id}", "999999")
             )
             client = api_client(person) if person else Client()
             response = client.generic(method, url, data="{}", content_type="application/json")

@@ -173,6 +173,15 @@ class ImportForm(forms.Form):
     kind = forms.ChoiceField(choices=IMPORT_KINDS, label="What the file holds")
     file = forms.FileField(help_text="CSV (UTF-8) or XLSX, first row the column names")
 
+    def __init__(self, *args: Any, kinds: tuple[str, ...] | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if kinds is not None:
+            field = self.fields["kind"]
+            field.choices = [(value, label) for value, label in IMPORT_KINDS if value in kinds]  # type: ignore[attr-defined]
+            if len(kinds) == 1:  # a page for one kind: nothing to choose
+                field.initial = kinds[0]
+                field.widget = forms.HiddenInput()
+
 
 MAX_IMPORT_BYTES = 5 * 1024 * 1024
 MAX_IMPORT_ROWS = 10_000
