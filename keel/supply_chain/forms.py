@@ -256,7 +256,8 @@ class CountForm(forms.Form):
     site: forms.ModelChoiceField[Any] = forms.ModelChoiceField(queryset=Site.objects.none())
     locations: forms.ModelMultipleChoiceField[Any] = forms.ModelMultipleChoiceField(
         queryset=Location.objects.none(), required=False,
-        help_text="Every balance at these locations is counted; leave empty to count the items everywhere at the site")
+        help_text="Every balance at these locations is counted (Ctrl or ⌘ to choose several); leave empty to count "
+                  "the items everywhere at the site")
     items = forms.CharField(
         required=False, max_length=5000, label="Items (SKUs)",
         widget=forms.Textarea(attrs={"rows": 3, "placeholder": "BOLT-M8, FLOUR-25"}),

@@ -228,16 +228,21 @@ def ship_transfer(request: HttpRequest, transfer_id: int) -> dict[str, Any]:
 
 
 @router.post("/transfers/{transfer_id}/receive", response=TransferOut, action=p.MOVE_STOCK.code,
-             summary="Receive what arrived: everything still in transit, or the lines and quantities given",
-             description="Receiving more than is still in transit on a line is refused (422) and changes nothing.")
+             summary="Receive what arrived: everything still in transit, or the lines and quantities given "
+                     "(send an Idempotency-Key)",
+             description="Receiving more than is still in transit on a line is refused (422) and changes nothing. "
+                         "A repeat with the same Idempotency-Key and body returns the first answer (replayed) "
+                         "and receives nothing.")
 def receive_transfer(request: HttpRequest, transfer_id: int, payload: ReceiveTransferIn | None = None) -> dict[str, Any]:
     actor = request.auth  # type: ignore[attr-defined]
-    row = _transfer(actor, transfer_id)
-    wanted: list[t.ReceiveLineIn] = []
-    if payload is not None and payload.lines:
-        places = {loc.code: loc for loc in Location.objects.filter(site_id=row.to_site_id)}
+    body = payload or ReceiveTransferIn()
+
+    def work() -> tuple[int, dict[str, Any]]:
+        row = _transfer(actor, transfer_id)
+        wanted: list[t.ReceiveLineIn] = []
+        places = {loc.code: loc for loc in Location.objects.filter(site_id=row.to_site_id)} if body.lines else {}
         problems = []
-        for index, line in enumerate(payload.lines):
+        for index, line in enumerate(body.lines):
             code = line.to_location.strip().upper()
             location = places.get(code) if code else None
             if code and location is None:
@@ -246,13 +251,17 @@ def receive_transfer(request: HttpRequest, transfer_id: int, payload: ReceiveTra
             wanted.append(t.ReceiveLineIn(line=line.line, quantity=line.quantity, to_location=location))
         if problems:
             raise ValidationFailed("The transfer was not received; nothing changed.", problems=problems)
-    try:
-        t.receive_transfer(actor=actor, transfer=row, lines=wanted)
-    except ValidationFailed as failure:
-        raise ValidationFailed(failure.detail, problems=[
-            FieldProblem(field=f"lines.{problem.field}", message=problem.message, row=problem.row)
-            for problem in failure.problems]) from None
-    return transfer_out(_transfer(actor, transfer_id))
+        try:
+            t.receive_transfer(actor=actor, transfer=row, lines=wanted)
+        except ValidationFailed as failure:
+            raise ValidationFailed(failure.detail, problems=[
+                FieldProblem(field=f"lines.{problem.field}", message=problem.message, row=problem.row)
+                for problem in failure.problems]) from None
+        return 200, TransferOut(**transfer_out(_transfer(actor, transfer_id))).model_dump(mode="json")
+
+    answer = run_once(caller=_caller(request), operation=f"transfers.receive:{transfer_id}",
+                      key=request.headers.get("Idempotency-Key"), payload=body.model_dump(mode="json"), work=work)
+    return {**answer.body, "replayed": answer.replayed}
 
 
 @router.post("/transfers/{transfer_id}/cancel", response=TransferOut, action=p.MOVE_STOCK.code,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from decimal import Decimal, InvalidOperation
 
 from django.contrib import messages
@@ -190,8 +191,11 @@ def transfer_receive_view(request: HttpRequest, pk: int) -> HttpResponse:
     wanted: list[t.ReceiveLineIn] = []
     entered: dict[int, dict[str, str]] = {}
     errors: dict[int, list[str]] = {}
+    seen: dict[int, Decimal] = {}
     for line in row.lines.all():
         number = line.line_number
+        with contextlib.suppress(KeyError, InvalidOperation):  # an old form without what it saw
+            seen[number] = Decimal(request.POST[f"received_{number}"])
         field = f"quantity_{number}"
         raw = request.POST.get(field, "").strip()
         location = places.get(request.POST.get(f"to_location_{number}", ""))
@@ -211,7 +215,7 @@ def transfer_receive_view(request: HttpRequest, pk: int) -> HttpResponse:
     general = [] if wanted or errors else ["Enter what arrived on at least one line."]
     if not errors and not general:
         try:
-            t.receive_transfer(actor=request.user, transfer=row, lines=wanted)
+            t.receive_transfer(actor=request.user, transfer=row, lines=wanted, received_before=seen)
         except ValidationFailed as error:
             for problem in error.problems:
                 if problem.row is not None and problem.row < len(wanted):

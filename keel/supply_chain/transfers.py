@@ -209,15 +209,26 @@ def _received(lines: Sequence[TransferLine]) -> list[dict[str, Any]]:
 
 
 @transaction.atomic
-def receive_transfer(*, actor: Any, transfer: Transfer, lines: Sequence[ReceiveLineIn] | None = None) -> Transfer:
+def receive_transfer(*, actor: Any, transfer: Transfer, lines: Sequence[ReceiveLineIn] | None = None,
+                     received_before: dict[int, Decimal] | None = None) -> Transfer:
     """Put what arrived into destination locations. Without ``lines`` everything still in
     transit arrives; with them only the named lines, each in the quantity given (at most
     what is still in transit on it). The transfer is received when nothing is left in
-    transit, otherwise partially received; the rest stays in transit."""
+    transit, otherwise partially received; the rest stays in transit.
+
+    ``received_before`` (line number -> received quantity the caller saw) refuses the
+    receipt when another one came first, so a form sent twice receives once."""
     locked = _lock_transfer(transfer, TransferStatus.RECEIVED, "received",
                             [TransferStatus.SHIPPED, TransferStatus.PARTIALLY_RECEIVED])
     all_lines = list(locked.lines.select_related("item", "to_location").order_by("line_number"))
     by_number = {line.line_number: line for line in all_lines}
+    changed_since = [number for number, seen in (received_before or {}).items()
+                     if number in by_number and by_number[number].received_quantity != seen]
+    if changed_since:
+        raise Conflict(
+            f"{locked.number} was received by somebody else since you opened it (line "
+            f"{', '.join(str(number) for number in changed_since)}); nothing changed. Open it again and check.",
+            problems=[FieldProblem(field="received_quantity", message="changed since the page was opened")])
     before = {**_transfer_state(locked), "received": _received(all_lines)}
     wanted = list(lines) if lines else [ReceiveLineIn(line=line.line_number) for line in all_lines
                                         if line.outstanding_quantity > 0]

@@ -671,3 +671,31 @@ def test_the_new_count_form_refuses_bad_input_and_creates_nothing(
     assert other_site.status_code == 400  # Columbus is not among the clerk's sites
     assert row_counts() == before
     assert CycleCount.objects.count() == 0
+
+
+def test_a_receipt_sent_twice_receives_once(
+    clerk: Person, director: Person, login: Callable[[Person], Client], api_client: Callable[..., Client],
+    bolt: Item, flour: Item, bin_a: Location, cmh_bin: Location, site_columbus: Site,
+) -> None:
+    transfer = two_line_transfer(director, bolt, flour, bin_a, site_columbus, cmh_bin)
+    # The page remembers what was received when it was opened
+    client = login(director)
+    form = {"quantity_1": "5", "received_1": "0.0000", "quantity_2": "", "received_2": "0.0000"}
+    assert client.post(f"/supply-chain/transfers/{transfer.pk}/receive/", form).status_code == 302
+    before = ledger_state(transfer)
+    again = client.post(f"/supply-chain/transfers/{transfer.pk}/receive/", form)
+    assert again.status_code == 409
+    assert (f"{transfer.number} was received by somebody else since you opened it (line 1); nothing changed."
+            in again.content.decode())
+    assert ledger_state(transfer) == before
+    # The API replays a receipt sent again under its Idempotency-Key
+    api = api_client(director)
+    url = f"/api/v1/transfers/{transfer.pk}/receive"
+    first = post(api, url, {"lines": [{"line": 1, "quantity": "10"}]}, key="rcv-1")
+    replay = post(api, url, {"lines": [{"line": 1, "quantity": "10"}]}, key="rcv-1")
+    assert (first.status_code, first.json()["replayed"], replay.status_code, replay.json()["replayed"]) == (
+        200, False, 200, True)
+    assert replay.json()["lines"] == first.json()["lines"]
+    assert post(api, url, {"lines": [{"line": 1, "quantity": "11"}]}, key="rcv-1").status_code == 409
+    assert received(transfer) == [(1, q(15)), (2, q(0))]
+    assert on_hand(bolt, cmh_bin) == q(15)
