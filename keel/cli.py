@@ -18,6 +18,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "import-events": ("import_events", "Import an OCEL 2.0 log (JSON or SQLite), all or nothing"),
     "simulate": ("keel_simulate", "Simulate a company's operations from a scenario (the demo company by default)"),
     "check-ledger": ("check_ledger", "Check that cached stock balances equal the stock ledger"),
+    "purge-import-jobs": ("purge_import_jobs", "Delete finished import jobs older than --older-than-days (30)"),
     "collectstatic": ("collectstatic", "Build the static files for production (keel serve does it too)"),
     "setpassword": ("keel_setpassword", "Give a person a new random password and print it once"),
 }

@@ -118,6 +118,8 @@ WEB_ROUTES: dict[str, tuple[str, Callable[[Person, dict[str, Any]], dict[str, An
     "supply_chain:suppliers": ("GET", lambda person, ctx: {}),
     "supply_chain:supplier-create": ("GET", lambda person, ctx: {}),
     "supply_chain:supplier-import": ("GET", lambda person, ctx: {}),
+    "supply_chain:item-import": ("GET", lambda person, ctx: {}),
+    "supply_chain:stock-import": ("GET", lambda person, ctx: {}),
     "supply_chain:import-job": ("GET", lambda person, ctx: {"pk": 999999}),
     "supply_chain:supplier": ("GET", lambda person, ctx: {"code": "NO-SUCH-SUPPLIER"}),
     "supply_chain:supplier-edit": ("GET", lambda person, ctx: {"code": "NO-SUCH-SUPPLIER"}),
@@ -132,14 +134,17 @@ WEB_ROUTES: dict[str, tuple[str, Callable[[Person, dict[str, Any]], dict[str, An
     "supply_chain:purchase-order-close": ("POST", lambda person, ctx: {"pk": 999999}),
     "supply_chain:purchase-order-receive": ("GET", lambda person, ctx: {"pk": 999999}),
     "supply_chain:transfers": ("GET", lambda person, ctx: {}),
+    "supply_chain:transfer-create": ("GET", lambda person, ctx: {}),
     "supply_chain:transfer": ("GET", lambda person, ctx: {"pk": 999999}),
     "supply_chain:transfer-ship": ("POST", lambda person, ctx: {"pk": 999999}),
     "supply_chain:transfer-receive": ("POST", lambda person, ctx: {"pk": 999999}),
     "supply_chain:transfer-cancel": ("POST", lambda person, ctx: {"pk": 999999}),
     "supply_chain:counts": ("GET", lambda person, ctx: {}),
+    "supply_chain:count-create": ("GET", lambda person, ctx: {}),
     "supply_chain:count": ("GET", lambda person, ctx: {"pk": 999999}),
     "supply_chain:count-approve": ("POST", lambda person, ctx: {"pk": 999999}),
     "supply_chain:count-post": ("POST", lambda person, ctx: {"pk": 999999}),
+    "supply_chain:count-cancel": ("POST", lambda person, ctx: {"pk": 999999}),
     "orders:list": ("GET", lambda person, ctx: {}),
     "orders:create": ("GET", lambda person, ctx: {}),
     "orders:queue": ("GET", lambda person, ctx: {}),
@@ -242,6 +247,7 @@ def test_api_matrix(personas: list[Person], api_client: Any) -> None:
                 .replace("{shipment_id}", "999999")
                 .replace("{transfer_id}", "999999")
                 .replace("{count_id}", "999999")
+                .replace("{job_id}", "999999")
             )
             client = api_client(person) if person else Client()
             response = client.generic(method, url, data="{}", content_type="application/json")

@@ -34,7 +34,9 @@ class ImportJob(models.Model):
     """A file import run in the background, with its progress and final report.
 
     ``kind`` names the importer (e.g. ``items``); ``report`` holds the outcome: counts when
-    it succeeded, the problems (row, field, message) when it failed.
+    it succeeded, the problems (row, field, message) when it failed. A running job first
+    checks every row (``processed_rows``), then writes them in one transaction
+    (``written_rows``); ``phase`` says which.
     """
 
     class Status(models.TextChoices):
@@ -43,11 +45,17 @@ class ImportJob(models.Model):
         SUCCEEDED = "succeeded", "Succeeded"
         FAILED = "failed", "Failed"
 
+    class Phase(models.TextChoices):
+        CHECKING = "checking", "Checking"
+        WRITING = "writing", "Writing"
+
     kind = models.CharField(max_length=40)
     filename = models.CharField(max_length=255)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
     total_rows = models.PositiveIntegerField(default=0)
-    processed_rows = models.PositiveIntegerField(default=0)
+    processed_rows = models.PositiveIntegerField(default=0, help_text="Rows checked")
+    phase = models.CharField(max_length=10, choices=Phase.choices, blank=True, default="")
+    written_rows = models.PositiveIntegerField(default=0, help_text="Rows written so far (in the open transaction)")
     report = models.JSONField(default=dict, blank=True)
     created_by_id = models.BigIntegerField(null=True, blank=True, help_text="The person who started it")
     created_at = models.DateTimeField(default=timezone.now)

@@ -556,4 +556,5 @@ def receive_purchase_order(request: HttpRequest, order_id: int, payload: Receive
     return Status(200 if answer.replayed else answer.status_code, {**answer.body, "replayed": answer.replayed})
 
 
-from keel.supply_chain import transfer_api  # noqa: E402, F401  (transfers and counts register on this router)
+# Transfers and counts, and item and opening stock imports, register on this router.
+from keel.supply_chain import import_api, transfer_api  # noqa: E402, F401

@@ -103,22 +103,35 @@ PO_BOARD_COLUMNS = (_S.DRAFT, _S.SUBMITTED, _S.APPROVED, _S.SENT, _S.PARTIALLY_R
 
 
 class TransferStatus(models.TextChoices):
-    """Where a transfer between sites is: draft, shipped (in transit), received or cancelled."""
+    """Where a transfer between sites is: draft, shipped (in transit), partially received
+    (some of it still in transit), received or cancelled."""
 
     DRAFT = "draft", "Draft"
     SHIPPED = "shipped", "In transit"
+    PARTIALLY_RECEIVED = "partially_received", "Partially received"
     RECEIVED = "received", "Received"
     CANCELLED = "cancelled", "Cancelled"
 
 
+# Shipped and not all received: what is left on these transfers is in transit.
+TRANSFER_IN_TRANSIT_STATUSES = frozenset({TransferStatus.SHIPPED, TransferStatus.PARTIALLY_RECEIVED})
+
+
 class CountStatus(models.TextChoices):
-    """Where a cycle count is: open -> submitted -> posted, or needs approval -> approved -> posted."""
+    """Where a cycle count is: open -> submitted -> posted, or needs approval -> approved -> posted;
+    cancelled from any status before posted."""
 
     OPEN = "open", "Open"
     SUBMITTED = "submitted", "Submitted"
     NEEDS_APPROVAL = "needs_approval", "Needs approval"
     APPROVED = "approved", "Approved"
     POSTED = "posted", "Posted"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+# A count may be cancelled until it is posted (nothing has moved before that).
+COUNT_CANCELLABLE_STATUSES = (CountStatus.OPEN, CountStatus.SUBMITTED, CountStatus.NEEDS_APPROVAL,
+                              CountStatus.APPROVED)
 
 
 class VarianceReason(models.TextChoices):

@@ -173,6 +173,15 @@ class ImportForm(forms.Form):
     kind = forms.ChoiceField(choices=IMPORT_KINDS, label="What the file holds")
     file = forms.FileField(help_text="CSV (UTF-8) or XLSX, first row the column names")
 
+    def __init__(self, *args: Any, kinds: tuple[str, ...] | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if kinds is not None:
+            field = self.fields["kind"]
+            field.choices = [(value, label) for value, label in IMPORT_KINDS if value in kinds]  # type: ignore[attr-defined]
+            if len(kinds) == 1:  # a page for one kind: nothing to choose
+                field.initial = kinds[0]
+                field.widget = forms.HiddenInput()
+
 
 MAX_IMPORT_BYTES = 5 * 1024 * 1024
 MAX_IMPORT_ROWS = 10_000
@@ -183,3 +192,83 @@ def read_table(upload: UploadedFile) -> list[dict[str, str]]:
     number as the spreadsheet shows it (the header is row 1). Empty rows are skipped."""
     return read_rows(name=upload.name or "", content=upload.read(), max_rows=MAX_IMPORT_ROWS,
                      max_bytes=MAX_IMPORT_BYTES)
+
+
+# --- Transfers and cycle counts -------------------------------------------------------
+
+
+class TransferForm(forms.Form):
+    from_site: forms.ModelChoiceField[Any] = forms.ModelChoiceField(queryset=Site.objects.none(), label="From site")
+    to_site: forms.ModelChoiceField[Any] = forms.ModelChoiceField(queryset=Site.objects.none(), label="To site")
+    notes = forms.CharField(required=False, max_length=300)
+
+    def __init__(self, *args: Any, from_sites: Any, to_sites: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["from_site"].queryset = from_sites  # type: ignore[attr-defined]
+        self.fields["to_site"].queryset = to_sites  # type: ignore[attr-defined]
+
+
+class TransferLineForm(forms.Form):
+    """One line of a new transfer; ``to_location`` is a code at the destination (or chosen at receipt)."""
+
+    sku = forms.CharField(max_length=64, required=False, label="SKU")
+    quantity = forms.DecimalField(required=False, max_digits=18, decimal_places=4)
+    from_location: forms.ModelChoiceField[Any] = forms.ModelChoiceField(
+        queryset=Location.objects.none(), required=False, label="From location")
+    to_location = forms.CharField(max_length=40, required=False, label="To location (optional)")
+    lot = forms.CharField(max_length=64, required=False)
+
+    def __init__(self, *args: Any, locations: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if locations is not None:
+            self.fields["from_location"].queryset = locations  # type: ignore[attr-defined]
+
+    @property
+    def is_blank(self) -> bool:
+        data = getattr(self, "cleaned_data", {})
+        return not data.get("sku") and data.get("quantity") is None and data.get("from_location") is None
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if self.is_blank:
+            return data
+        for name in ("sku", "quantity", "from_location"):
+            if data.get(name) in (None, "") and name not in self.errors:
+                self.add_error(name, "required")
+        return data
+
+
+class BaseTransferLineFormSet(forms.BaseFormSet):
+    def __init__(self, *args: Any, locations: Any, **kwargs: Any) -> None:
+        self.locations = locations
+        super().__init__(*args, **kwargs)
+
+    def get_form_kwargs(self, index: int | None) -> dict[str, Any]:
+        return {**super().get_form_kwargs(index), "locations": self.locations}
+
+
+TransferLineFormSet = forms.formset_factory(TransferLineForm, formset=BaseTransferLineFormSet, extra=6, max_num=100)
+
+
+class CountForm(forms.Form):
+    """A new cycle count: a site, and the locations and/or items to count there."""
+
+    site: forms.ModelChoiceField[Any] = forms.ModelChoiceField(queryset=Site.objects.none())
+    locations: forms.ModelMultipleChoiceField[Any] = forms.ModelMultipleChoiceField(
+        queryset=Location.objects.none(), required=False,
+        help_text="Every balance at these locations is counted (Ctrl or ⌘ to choose several); leave empty to count "
+                  "the items everywhere at the site")
+    items = forms.CharField(
+        required=False, max_length=5000, label="Items (SKUs)",
+        widget=forms.Textarea(attrs={"rows": 3, "placeholder": "BOLT-M8, FLOUR-25"}),
+        help_text="SKUs separated by commas, spaces or new lines; leave empty to count everything at the locations")
+
+    def __init__(self, *args: Any, sites: Any, locations: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["site"].queryset = sites  # type: ignore[attr-defined]
+        self.fields["locations"].queryset = locations  # type: ignore[attr-defined]
+        self.fields["locations"].widget.attrs["size"] = 8
+
+    def clean_items(self) -> list[str]:
+        text = self.cleaned_data.get("items", "")
+        return list(dict.fromkeys(part for part in text.replace(",", " ").split() if part))

@@ -2,25 +2,30 @@
 
 Items are created through ``services.create_item`` inside one transaction; opening stock is
 one ``post_movements`` receipt. Rows are mappings of column name to text with ``row`` the
-spreadsheet row number (see ``keel.core.spreadsheets.read_rows``).
+spreadsheet row number (see ``keel.core.spreadsheets.read_rows``). Large files become
+background ``ImportJob``s (``queue_import``), read back with ``import_job`` and purged with
+``purge_import_jobs``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from datetime import date
+from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.db import transaction
+from django.utils import timezone
 
 from keel.audit.choices import AuditAction
 from keel.audit.services import record_audit
-from keel.core.errors import ProblemCollector, ValidationFailed
-from keel.supply_chain import services
+from keel.core.errors import FieldProblem, ProblemCollector, ValidationFailed
+from keel.core.models import ImportJob
+from keel.events.services import record_event
+from keel.supply_chain import services, tasks
 from keel.supply_chain.choices import MovementReason
 from keel.supply_chain.models import Item, Location
-from keel.supply_chain.permissions import MOVE_STOCK
+from keel.supply_chain.permissions import CHANGE_SUPPLIER, CREATE_ITEM, MOVE_STOCK
 
 ITEM_COLUMNS = ("sku", "name", "category", "unit", "pack_size", "standard_cost", "cost_currency", "list_price",
                 "price_currency", "lifecycle", "tracks_lots", "tracks_expiry")
@@ -81,11 +86,12 @@ def _report(progress: Progress | None, position: int, total: int) -> None:
 
 
 def import_items(*, actor: Any, rows: Sequence[dict[str, str]], filename: str = "",
-                 progress: Progress | None = None) -> services.ImportResult:
+                 progress: Progress | None = None, written: Progress | None = None) -> services.ImportResult:
     """Create items from spreadsheet rows, all or nothing (existing SKUs are problems).
 
     Rows are checked first (``progress`` hears how many), then every item is created in one
-    transaction; any problem rolls all of them back."""
+    transaction (``written`` hears how many so far, every PROGRESS_CHUNK items); any problem
+    rolls all of them back."""
     problems = ProblemCollector()
     rows = _aliased(rows, ITEM_ALIASES)
     services._check_columns(problems, rows, ITEM_COLUMNS, ("sku", "name", "unit"))
@@ -126,8 +132,9 @@ def import_items(*, actor: Any, rows: Sequence[dict[str, str]], filename: str = 
         planned.append((row, fields))
     _report(progress, len(rows), len(rows))
     created = 0
+    _report(written, 0, len(planned))
     with transaction.atomic():
-        for row, fields in planned:
+        for position, (row, fields) in enumerate(planned, start=1):
             try:
                 services.create_item(actor=actor, **fields)
             except ValidationFailed as failure:
@@ -135,6 +142,7 @@ def import_items(*, actor: Any, rows: Sequence[dict[str, str]], filename: str = 
                     problems.add(problem.field, problem.message, row)
             else:
                 created += 1
+            _report(written, position, len(planned))
         if problems.problems:
             problems.problems.sort(key=lambda problem: (problem.row or 0))
             # Raising rolls back every item created above: all or nothing.
@@ -146,9 +154,10 @@ def import_items(*, actor: Any, rows: Sequence[dict[str, str]], filename: str = 
 
 
 def import_opening_stock(*, actor: Any, rows: Sequence[dict[str, str]], filename: str = "",
-                         progress: Progress | None = None) -> services.ImportResult:
+                         progress: Progress | None = None, written: Progress | None = None) -> services.ImportResult:
     """Post opening balances as one receipt, all or nothing. Locations must be in the
-    actor's scope for moving stock."""
+    actor's scope for moving stock. The receipt is one ledger posting, so ``written`` hears
+    0 when it starts and every row when it is written, nothing in between."""
     problems = ProblemCollector()
     rows = _aliased(rows, STOCK_ALIASES)
     services._check_columns(problems, rows, OPENING_STOCK_COLUMNS, ("sku", "site", "location", "quantity"))
@@ -195,6 +204,8 @@ def import_opening_stock(*, actor: Any, rows: Sequence[dict[str, str]], filename
     _report(progress, len(rows), len(rows))
     problems.raise_if_any(FAILED)
     column = {"lot_code": "lot", "reserved_quantity": "quantity"}
+    if written is not None:
+        written(0)
     try:
         with transaction.atomic():  # the receipt and its audit record together
             services.post_movements(actor=actor, reason=MovementReason.RECEIPT, lines=lines,
@@ -202,6 +213,8 @@ def import_opening_stock(*, actor: Any, rows: Sequence[dict[str, str]], filename
             record_audit(actor=actor, action=AuditAction.IMPORT, object_type="stock_balance",
                          object_repr=filename or "opening stock", after={"rows": len(lines)},
                          message=f"Imported opening stock from {filename or 'a file'}")
+            if written is not None:
+                written(len(lines))
     except ValidationFailed as failure:
         raise ValidationFailed(FAILED, problems=[
             type(problem)(field=column.get(problem.field, problem.field), message=problem.message,
@@ -216,13 +229,72 @@ IMPORTERS: dict[str, Callable[..., services.ImportResult]] = {
     "suppliers": services.import_suppliers, "supplier_items": services.import_supplier_items,
     "items": import_items, "opening_stock": import_opening_stock,
 }
+# The action each kind of import needs, on the pages and in the API.
+IMPORT_ACTIONS: dict[str, str] = {
+    "suppliers": CHANGE_SUPPLIER.code, "supplier_items": CHANGE_SUPPLIER.code,
+    "items": CREATE_ITEM.code, "opening_stock": MOVE_STOCK.code,
+}
 # Importers that report progress (the others run in one step).
 REPORTS_PROGRESS = {"items", "opening_stock"}
 
 
 def run_import(kind: str, *, actor: Any, rows: Sequence[dict[str, str]], filename: str,
-               progress: Progress | None = None) -> services.ImportResult:
+               progress: Progress | None = None, written: Progress | None = None) -> services.ImportResult:
     importer = IMPORTERS[kind]
     if kind in REPORTS_PROGRESS:
-        return importer(actor=actor, rows=rows, filename=filename, progress=progress)
+        return importer(actor=actor, rows=rows, filename=filename, progress=progress, written=written)
     return importer(actor=actor, rows=rows, filename=filename)
+
+
+# --- Background import jobs -------------------------------------------------------------
+
+
+def queue_import(*, actor: Any, kind: str, filename: str, content: bytes, total_rows: int) -> ImportJob:
+    """Keep the file and queue its import as a background job (all or nothing, like any
+    import); the job's row follows its progress. The caller has checked the kind's action."""
+    if kind not in IMPORTERS:
+        raise ValueError(f"unknown import kind {kind!r}")
+    job = ImportJob.objects.create(kind=kind, filename=filename or "import", total_rows=total_rows,
+                                   created_by_id=getattr(actor, "pk", None))
+    tasks.store_import_file(job, content)
+    tasks.run_import_task.enqueue(job_id=job.pk)
+    return job
+
+
+def import_job(*, actor: Any, pk: int, kinds: Sequence[str] | None = None) -> ImportJob | None:
+    """A background import as its reader sees it (including the rows written so far), or
+    None unless the actor started it (administrators see every job) and holds the action
+    its kind needs."""
+    job = ImportJob.objects.filter(pk=pk).first()
+    if job is None or (kinds is not None and job.kind not in kinds):
+        return None
+    is_admin = bool(getattr(getattr(actor, "person", actor), "is_superuser", False))
+    if actor is None or (job.created_by_id != actor.pk and not is_admin):
+        return None
+    if not actor.has_action(IMPORT_ACTIONS.get(job.kind, CHANGE_SUPPLIER.code)):
+        return None
+    return tasks.with_write_progress(job)
+
+
+@transaction.atomic
+def purge_import_jobs(*, actor: Any, older_than_days: int, now: datetime | None = None) -> int:
+    """Delete finished import jobs (and any file they left) that finished more than
+    ``older_than_days`` days ago; queued and running jobs are kept. Returns how many."""
+    if isinstance(older_than_days, bool) or not isinstance(older_than_days, int) or older_than_days < 1:
+        raise ValidationFailed("No import jobs were deleted.", problems=[
+            FieldProblem(field="older_than_days", message="a whole number of days, at least 1")])
+    cutoff = (now or timezone.now()) - timedelta(days=older_than_days)
+    old = ImportJob.objects.filter(status__in=[ImportJob.Status.SUCCEEDED, ImportJob.Status.FAILED],
+                                   finished_at__lt=cutoff)
+    ids = list(old.order_by("pk").values_list("pk", flat=True))
+    if not ids:
+        return 0
+    ImportJob.objects.filter(pk__in=ids).delete()
+    record_event(activity="Purge import jobs", objects=[], actor=actor,
+                 attributes={"deleted": len(ids), "older_than_days": older_than_days})
+    record_audit(actor=actor, action=AuditAction.DELETE, object_type="import_job",
+                 object_repr=f"{len(ids)} import jobs", before={"ids": ids},
+                 after={"deleted": len(ids), "older_than_days": older_than_days, "finished_before": cutoff.isoformat()},
+                 message=f"Purged {len(ids)} import jobs finished before {cutoff:%Y-%m-%d %H:%M} UTC")
+    transaction.on_commit(lambda: tasks.remove_import_files(ids))
+    return len(ids)

@@ -456,13 +456,13 @@ class TransferQuerySet(RestrictedQuerySet["Transfer"]):
 
 
 class Transfer(models.Model):
-    """Stock sent from one site to another: draft, shipped (in transit), received; or
-    cancelled from draft. ``number`` (TR-000123) is set when it is created."""
+    """Stock sent from one site to another: draft, shipped (in transit), partially received,
+    received; or cancelled from draft. ``number`` (TR-000123) is set when it is created."""
 
     number = models.CharField(max_length=20, blank=True, default="")
     from_site = models.ForeignKey("organization.Site", on_delete=models.PROTECT, related_name="transfers_out")
     to_site = models.ForeignKey("organization.Site", on_delete=models.PROTECT, related_name="transfers_in")
-    status = models.CharField(max_length=16, choices=TransferStatus.choices, default=TransferStatus.DRAFT,
+    status = models.CharField(max_length=20, choices=TransferStatus.choices, default=TransferStatus.DRAFT,
                               db_index=True)
     notes = models.CharField(max_length=300, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
@@ -491,7 +491,8 @@ class Transfer(models.Model):
 
 
 class TransferLine(models.Model):
-    """One item on a transfer: from a location at the source site to one at the destination."""
+    """One item on a transfer: from a location at the source site to one at the destination.
+    ``received_quantity`` is what has arrived so far; quantity minus it is in transit once shipped."""
 
     transfer = models.ForeignKey(Transfer, on_delete=models.CASCADE, related_name="lines")
     line_number = models.PositiveSmallIntegerField()
@@ -500,24 +501,36 @@ class TransferLine(models.Model):
     from_location = models.ForeignKey(Location, on_delete=models.PROTECT, related_name="+")
     to_location = models.ForeignKey(Location, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     lot_code = models.CharField(max_length=64, blank=True, default="")
+    received_quantity = models.DecimalField(max_digits=18, decimal_places=4, default=Decimal(0))
 
     class Meta:
         ordering = ["transfer", "line_number"]
         constraints = [
             models.UniqueConstraint(fields=["transfer", "line_number"], name="transfer_line_unique_number"),
             models.CheckConstraint(condition=models.Q(quantity__gt=0), name="transfer_line_quantity_positive"),
+            models.CheckConstraint(
+                condition=models.Q(received_quantity__gte=0, received_quantity__lte=models.F("quantity")),
+                name="transfer_line_received_within_quantity"),
         ]
 
     def __str__(self) -> str:
         return f"{self.transfer} line {self.line_number}"
 
+    @property
+    def outstanding_quantity(self) -> Decimal:
+        """Shipped (or to be shipped) and not yet received."""
+        return self.quantity - self.received_quantity
+
 
 class CycleCount(models.Model):
-    """A count of stock at some locations of one site (CC-000123)."""
+    """A count of stock at some locations of one site (CC-000123); cancelled counts keep
+    their lines and never post."""
 
     number = models.CharField(max_length=20, blank=True, default="")
     site = models.ForeignKey("organization.Site", on_delete=models.PROTECT, related_name="cycle_counts")
     status = models.CharField(max_length=16, choices=CountStatus.choices, default=CountStatus.OPEN, db_index=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    cancel_reason = models.CharField(max_length=300, blank=True, default="")
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
                                    related_name="+")
     counted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,

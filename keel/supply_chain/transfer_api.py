@@ -16,6 +16,7 @@ from keel.organization.models import Site
 from keel.supply_chain import permissions as p
 from keel.supply_chain import transfers as t
 from keel.supply_chain.api import _caller, router
+from keel.supply_chain.choices import TRANSFER_IN_TRANSIT_STATUSES
 from keel.supply_chain.models import CycleCount, Item, Location, Transfer
 
 # --- Schemas --------------------------------------------------------------------------
@@ -37,12 +38,15 @@ class TransferIn(InputSchema):
 
 
 class ReceiveTransferLineIn(InputSchema):
-    line: int
-    to_location: str = Field(..., max_length=40)
+    line: int = Field(..., description="The transfer line's number")
+    quantity: Decimal | None = Field(None, description="What arrived; empty: everything still in transit on the line")
+    to_location: str = Field("", max_length=40, description="Location code at the destination; empty: the line's")
 
 
 class ReceiveTransferIn(InputSchema):
-    lines: list[ReceiveTransferLineIn] = Field(default_factory=list, max_length=500)
+    lines: list[ReceiveTransferLineIn] = Field(
+        default_factory=list, max_length=500,
+        description="Only these lines are received; no lines: everything still in transit")
 
 
 class TransferLineOut(Schema):
@@ -52,6 +56,8 @@ class TransferLineOut(Schema):
     from_location: str
     to_location: str | None
     lot: str
+    received_quantity: Decimal
+    in_transit: Decimal
 
 
 class TransferOut(Schema):
@@ -111,6 +117,8 @@ class CountOut(Schema):
     submitted_at: datetime | None
     approved_at: datetime | None
     posted_at: datetime | None
+    cancelled_at: datetime | None
+    cancel_reason: str
     lines: list[CountLineOut] = []
     replayed: bool = False
 
@@ -134,7 +142,9 @@ def transfer_out(row: Transfer, *, with_lines: bool = True) -> dict[str, Any]:
         "shipped_at": row.shipped_at, "received_at": row.received_at,
         "lines": [{"line": line.line_number, "sku": line.item.sku, "quantity": line.quantity,
                    "from_location": line.from_location.code,
-                   "to_location": line.to_location.code if line.to_location else None, "lot": line.lot_code}
+                   "to_location": line.to_location.code if line.to_location else None, "lot": line.lot_code,
+                   "received_quantity": line.received_quantity,
+                   "in_transit": line.outstanding_quantity if row.status in TRANSFER_IN_TRANSIT_STATUSES else Decimal(0)}
                   for line in lines],
     }
 
@@ -218,25 +228,40 @@ def ship_transfer(request: HttpRequest, transfer_id: int) -> dict[str, Any]:
 
 
 @router.post("/transfers/{transfer_id}/receive", response=TransferOut, action=p.MOVE_STOCK.code,
-             summary="Receive everything shipped into the destination locations (once)")
+             summary="Receive what arrived: everything still in transit, or the lines and quantities given "
+                     "(send an Idempotency-Key)",
+             description="Receiving more than is still in transit on a line is refused (422) and changes nothing. "
+                         "A repeat with the same Idempotency-Key and body returns the first answer (replayed) "
+                         "and receives nothing.")
 def receive_transfer(request: HttpRequest, transfer_id: int, payload: ReceiveTransferIn | None = None) -> dict[str, Any]:
     actor = request.auth  # type: ignore[attr-defined]
-    row = _transfer(actor, transfer_id)
-    chosen: dict[int, Location] = {}
-    if payload is not None and payload.lines:
-        places = {loc.code: loc for loc in Location.objects.filter(site_id=row.to_site_id)}
+    body = payload or ReceiveTransferIn()
+
+    def work() -> tuple[int, dict[str, Any]]:
+        row = _transfer(actor, transfer_id)
+        wanted: list[t.ReceiveLineIn] = []
+        places = {loc.code: loc for loc in Location.objects.filter(site_id=row.to_site_id)} if body.lines else {}
         problems = []
-        for index, line in enumerate(payload.lines):
-            location = places.get(line.to_location.strip().upper())
-            if location is None:
+        for index, line in enumerate(body.lines):
+            code = line.to_location.strip().upper()
+            location = places.get(code) if code else None
+            if code and location is None:
                 problems.append(FieldProblem(field="lines.to_location", row=index,
                                              message=f"unknown location {line.to_location!r} at {row.to_site.code}"))
-            else:
-                chosen[line.line] = location
+            wanted.append(t.ReceiveLineIn(line=line.line, quantity=line.quantity, to_location=location))
         if problems:
             raise ValidationFailed("The transfer was not received; nothing changed.", problems=problems)
-    t.receive_transfer(actor=actor, transfer=row, to_locations=chosen)
-    return transfer_out(_transfer(actor, transfer_id))
+        try:
+            t.receive_transfer(actor=actor, transfer=row, lines=wanted)
+        except ValidationFailed as failure:
+            raise ValidationFailed(failure.detail, problems=[
+                FieldProblem(field=f"lines.{problem.field}", message=problem.message, row=problem.row)
+                for problem in failure.problems]) from None
+        return 200, TransferOut(**transfer_out(_transfer(actor, transfer_id))).model_dump(mode="json")
+
+    answer = run_once(caller=_caller(request), operation=f"transfers.receive:{transfer_id}",
+                      key=request.headers.get("Idempotency-Key"), payload=body.model_dump(mode="json"), work=work)
+    return {**answer.body, "replayed": answer.replayed}
 
 
 @router.post("/transfers/{transfer_id}/cancel", response=TransferOut, action=p.MOVE_STOCK.code,
@@ -254,7 +279,8 @@ def count_out(row: CycleCount, *, with_lines: bool = True) -> dict[str, Any]:
     return {
         "id": row.pk, "number": row.number, "site": row.site.code, "status": row.status,
         "variance_value": row.variance_value, "created_at": row.created_at, "submitted_at": row.submitted_at,
-        "approved_at": row.approved_at, "posted_at": row.posted_at,
+        "approved_at": row.approved_at, "posted_at": row.posted_at, "cancelled_at": row.cancelled_at,
+        "cancel_reason": row.cancel_reason,
         "lines": [{"line": line.line_number, "location": line.location.code, "sku": line.item.sku,
                    "lot": line.lot_code, "expected_quantity": line.expected_quantity,
                    "counted_quantity": line.counted_quantity, "variance": line.variance, "reason": line.reason}
@@ -339,4 +365,16 @@ def approve_count(request: HttpRequest, count_id: int) -> dict[str, Any]:
 def post_count(request: HttpRequest, count_id: int) -> dict[str, Any]:
     actor = request.auth  # type: ignore[attr-defined]
     t.post_count(actor=actor, count=_count(actor, count_id))
+    return count_out(_count(actor, count_id))
+
+
+class CancelCountIn(InputSchema):
+    reason: str = Field("", max_length=300)
+
+
+@router.post("/counts/{count_id}/cancel", response=CountOut, action=p.ADJUST_STOCK.code,
+             summary="Cancel a count that is not posted yet (nothing moves)")
+def cancel_count(request: HttpRequest, count_id: int, payload: CancelCountIn | None = None) -> dict[str, Any]:
+    actor = request.auth  # type: ignore[attr-defined]
+    t.cancel_count(actor=actor, count=_count(actor, count_id), reason=payload.reason if payload else "")
     return count_out(_count(actor, count_id))

@@ -11,7 +11,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import DecimalField, Prefetch, Q, QuerySet, Subquery, Sum, Value
+from django.db.models import DecimalField, F, Prefetch, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 
 from keel.audit.choices import AuditAction
@@ -26,7 +26,14 @@ from keel.core.errors import (
 )
 from keel.events.services import ObjectRef, record_event
 from keel.organization.models import Site
-from keel.supply_chain.choices import CountStatus, MovementReason, TransferStatus, VarianceReason
+from keel.supply_chain.choices import (
+    COUNT_CANCELLABLE_STATUSES,
+    TRANSFER_IN_TRANSIT_STATUSES,
+    CountStatus,
+    MovementReason,
+    TransferStatus,
+    VarianceReason,
+)
 from keel.supply_chain.models import (
     CountLine,
     CycleCount,
@@ -152,14 +159,20 @@ def _lock_transfer(transfer: Transfer, to: str, verb: str, allowed: Sequence[str
 
 
 def _finish_transfer(*, actor: Any, locked: Transfer, before: dict[str, Any], activity: str, verb: str,
-                     stamp: str, when: datetime, original: Transfer) -> Transfer:
-    setattr(locked, stamp, when)
-    locked.save(update_fields=["status", stamp])
+                     stamp: str | None, when: datetime, original: Transfer,
+                     attributes: dict[str, Any] | None = None, after: dict[str, Any] | None = None) -> Transfer:
+    fields = ["status"]
+    if stamp is not None:
+        setattr(locked, stamp, when)
+        fields.append(stamp)
+    locked.save(update_fields=fields)
     lines = list(locked.lines.all())
     record_event(activity=activity, objects=_transfer_refs(locked, verb, lines), occurred_at=when,
-                 site_id=locked.from_site_id, actor=actor, attributes={"number": locked.number, "status": locked.status})
+                 site_id=locked.from_site_id, actor=actor,
+                 attributes={"number": locked.number, "status": locked.status, **(attributes or {})})
     record_audit(actor=actor, action=AuditAction.CHANGE, object_type="transfer", object_id=locked.pk,
-                 object_repr=locked.number, site_id=locked.from_site_id, before=before, after=_transfer_state(locked))
+                 object_repr=locked.number, site_id=locked.from_site_id, before=before,
+                 after={**_transfer_state(locked), **(after or {})})
     original.refresh_from_db()
     return locked
 
@@ -179,33 +192,92 @@ def ship_transfer(*, actor: Any, transfer: Transfer) -> Transfer:
                             stamp="shipped_at", when=clock.now(), original=transfer)
 
 
+@dataclass(frozen=True, slots=True)
+class ReceiveLineIn:
+    """What arrived of one transfer line (by line number). ``quantity`` None is everything
+    still in transit on the line; ``to_location`` None is the line's planned destination.
+    A line may be named twice to split what arrived over two locations."""
+
+    line: int
+    quantity: Decimal | None = None
+    to_location: Location | None = None
+
+
+def _received(lines: Sequence[TransferLine]) -> list[dict[str, Any]]:
+    return [{"line": line.line_number, "sku": line.item.sku, "received_quantity": plain_number(line.received_quantity)}
+            for line in lines]
+
+
 @transaction.atomic
-def receive_transfer(*, actor: Any, transfer: Transfer, to_locations: dict[int, Location] | None = None) -> Transfer:
-    """Put everything shipped into the destination locations: in transit to received.
-    ``to_locations`` maps line numbers to locations for lines that have none yet (or to
-    override them). A transfer is received once."""
-    locked = _lock_transfer(transfer, TransferStatus.RECEIVED, "received", [TransferStatus.SHIPPED])
-    before = _transfer_state(locked)
-    lines = list(locked.lines.select_related("item", "to_location").order_by("line_number"))
-    chosen = to_locations or {}
+def receive_transfer(*, actor: Any, transfer: Transfer, lines: Sequence[ReceiveLineIn] | None = None,
+                     received_before: dict[int, Decimal] | None = None) -> Transfer:
+    """Put what arrived into destination locations. Without ``lines`` everything still in
+    transit arrives; with them only the named lines, each in the quantity given (at most
+    what is still in transit on it). The transfer is received when nothing is left in
+    transit, otherwise partially received; the rest stays in transit.
+
+    ``received_before`` (line number -> received quantity the caller saw) refuses the
+    receipt when another one came first, so a form sent twice receives once."""
+    locked = _lock_transfer(transfer, TransferStatus.RECEIVED, "received",
+                            [TransferStatus.SHIPPED, TransferStatus.PARTIALLY_RECEIVED])
+    all_lines = list(locked.lines.select_related("item", "to_location").order_by("line_number"))
+    by_number = {line.line_number: line for line in all_lines}
+    changed_since = [number for number, seen in (received_before or {}).items()
+                     if number in by_number and by_number[number].received_quantity != seen]
+    if changed_since:
+        raise Conflict(
+            f"{locked.number} was received by somebody else since you opened it (line "
+            f"{', '.join(str(number) for number in changed_since)}); nothing changed. Open it again and check.",
+            problems=[FieldProblem(field="received_quantity", message="changed since the page was opened")])
+    before = {**_transfer_state(locked), "received": _received(all_lines)}
+    wanted = list(lines) if lines else [ReceiveLineIn(line=line.line_number) for line in all_lines
+                                        if line.outstanding_quantity > 0]
     problems = ProblemCollector()
-    for row, line in enumerate(lines):
-        location = chosen.get(line.line_number, line.to_location)
+    arriving: dict[int, Decimal] = {}
+    movements: list[MovementLine] = []
+    for row, entry in enumerate(wanted):
+        line = by_number.get(entry.line)
+        if line is None:
+            problems.add("line", f"no line {entry.line} on {locked.number}", row)
+            continue
+        where = f"line {line.line_number} ({line.item.sku})"
+        quantity = line.outstanding_quantity if entry.quantity is None else entry.quantity
+        message = _quantity_problem(quantity, line.item)
+        if message:
+            problems.add("quantity", f"{where}: nothing left in transit" if entry.quantity is None else
+                         f"{where}: {message}", row)
+            continue
+        arriving[line.line_number] = arriving.get(line.line_number, Decimal(0)) + quantity
+        if arriving[line.line_number] > line.outstanding_quantity:
+            problems.add("quantity", (
+                f"{where}: {plain_number(arriving[line.line_number])} would be more than was shipped; "
+                f"{plain_number(line.quantity)} shipped, {plain_number(line.received_quantity)} received so far, "
+                f"so at most {plain_number(line.outstanding_quantity)} more"), row)
+            continue
+        location = entry.to_location or line.to_location
         if location is None:
-            problems.add("to_location", f"line {line.line_number} ({line.item.sku}): choose where it goes", row)
-        elif location.site_id != locked.to_site_id:
-            problems.add("to_location", f"{location} is not at the destination site", row)
-        else:
-            line.to_location = location
+            problems.add("to_location", f"{where}: choose where it goes", row)
+            continue
+        if location.site_id != locked.to_site_id:
+            problems.add("to_location", f"{where}: {location} is not at the destination site", row)
+            continue
+        line.to_location = location
+        movements.append(MovementLine(item=line.item, location=location, quantity=quantity, lot_code=line.lot_code))
     problems.raise_if_any("The transfer was not received; nothing changed.")
-    TransferLine.objects.bulk_update(lines, ["to_location"])
+    for number, quantity in arriving.items():
+        by_number[number].received_quantity += quantity
+    changed = [by_number[number] for number in arriving]
+    TransferLine.objects.bulk_update(changed, ["to_location", "received_quantity"])
     post_movements(actor=actor, reason=MovementReason.TRANSFER_IN, reference=f"transfer:{locked.pk}",
-                   note=locked.number, lines=[
-                       MovementLine(item=line.item, location=line.to_location, quantity=line.quantity,  # type: ignore[arg-type]
-                                    lot_code=line.lot_code) for line in lines])
-    locked.status = TransferStatus.RECEIVED
-    return _finish_transfer(actor=actor, locked=locked, before=before, activity="Receive transfer", verb="received",
-                            stamp="received_at", when=clock.now(), original=transfer)
+                   note=locked.number, lines=movements)
+    is_complete = all(line.outstanding_quantity == 0 for line in all_lines)
+    locked.status = TransferStatus.RECEIVED if is_complete else TransferStatus.PARTIALLY_RECEIVED
+    return _finish_transfer(
+        actor=actor, locked=locked, before=before, activity="Receive transfer", verb="received",
+        stamp="received_at" if is_complete else None, when=clock.now(), original=transfer,
+        attributes={"lines": len(arriving), "quantity": plain_number(sum(arriving.values(), Decimal(0))),
+                    "is_complete": is_complete},
+        after={"received": _received(all_lines)})
 
 
 @transaction.atomic
@@ -219,14 +291,14 @@ def cancel_transfer(*, actor: Any, transfer: Transfer) -> Transfer:
 
 
 IN_TRANSIT = Coalesce(
-    Sum("lines__quantity", filter=Q(status=TransferStatus.SHIPPED)), Value(Decimal(0)),
-    output_field=DecimalField(max_digits=18, decimal_places=4),
+    Sum(F("lines__quantity") - F("lines__received_quantity"), filter=Q(status__in=TRANSFER_IN_TRANSIT_STATUSES)),
+    Value(Decimal(0)), output_field=DecimalField(max_digits=18, decimal_places=4),
 )
 
 
 def transfers(*, actor: Any, action: str = MOVE_STOCK.code, statuses: Sequence[str] | None = None,
               search: str | None = None) -> QuerySet[Transfer]:
-    """Transfers from or to the actor's sites, each with ``in_transit`` (shipped, not received)."""
+    """Transfers from or to the actor's sites, each with ``in_transit`` (shipped, not yet received)."""
     rows: QuerySet[Transfer] = (
         Transfer.objects.restrict(actor, action).select_related("from_site", "to_site", "created_by")
         .annotate(in_transit=IN_TRANSIT)
@@ -252,19 +324,20 @@ def transfer(*, actor: Any, pk: int, action: str = MOVE_STOCK.code) -> Transfer 
 
 def in_transit_by_item(*, actor: Any, action: str = MOVE_STOCK.code) -> dict[str, Decimal]:
     """Quantity shipped and not yet received, per item SKU, over the actor's transfers."""
-    visible = transfers(actor=actor, action=action).filter(status=TransferStatus.SHIPPED).values("pk")
-    rows = (TransferLine.objects.filter(transfer__in=Subquery(visible)).values("item__sku")
-            .annotate(total=Sum("quantity")).order_by("item__sku"))
+    visible = transfers(actor=actor, action=action).filter(status__in=TRANSFER_IN_TRANSIT_STATUSES).values("pk")
+    rows = (TransferLine.objects.filter(transfer__in=Subquery(visible), received_quantity__lt=F("quantity"))
+            .values("item__sku").annotate(total=Sum(F("quantity") - F("received_quantity"))).order_by("item__sku"))
     return {row["item__sku"]: row["total"] for row in rows}
 
 
 def in_transit_items(transfer_row: Transfer) -> list[tuple[str, Decimal]]:
-    """(SKU, quantity) in transit on one transfer; empty unless it is shipped."""
-    if transfer_row.status != TransferStatus.SHIPPED:
+    """(SKU, quantity) still in transit on one transfer; empty unless it is shipped."""
+    if transfer_row.status not in TRANSFER_IN_TRANSIT_STATUSES:
         return []
     totals: dict[str, Decimal] = {}
     for line in transfer_row.lines.all():
-        totals[line.item.sku] = totals.get(line.item.sku, Decimal(0)) + line.quantity
+        if line.outstanding_quantity:
+            totals[line.item.sku] = totals.get(line.item.sku, Decimal(0)) + line.outstanding_quantity
     return sorted(totals.items())
 
 
@@ -478,6 +551,28 @@ def post_count(*, actor: Any, count: CycleCount) -> CycleCount:
                  occurred_at=now, site_id=locked.site_id, actor=actor,
                  attributes={"number": locked.number, "corrections": len(lines)})
     _count_audit(actor, locked, before, AuditAction.CHANGE)
+    count.refresh_from_db()
+    return locked
+
+
+@transaction.atomic
+def cancel_count(*, actor: Any, count: CycleCount, reason: str = "") -> CycleCount:
+    """Cancel a count that is not posted yet: nothing has moved, the lines stay as counted."""
+    if len(reason) > 300:
+        raise ValidationFailed("The count was not cancelled.",
+                               problems=[FieldProblem(field="reason", message="at most 300 characters")])
+    locked = _lock_count(count, "cancelled", COUNT_CANCELLABLE_STATUSES)
+    before = _count_state(locked)
+    now = clock.now()
+    locked.status, locked.cancelled_at, locked.cancel_reason = CountStatus.CANCELLED, now, reason.strip()
+    locked.save(update_fields=["status", "cancelled_at", "cancel_reason"])
+    record_event(activity="Cancel cycle count",
+                 objects=[ObjectRef("cycle_count", str(locked.pk), "cancelled", site_id=locked.site_id)],
+                 occurred_at=now, site_id=locked.site_id, actor=actor,
+                 attributes={"number": locked.number, "status_before": before["status"], "reason": locked.cancel_reason})
+    record_audit(actor=actor, action=AuditAction.CHANGE, object_type="cycle_count", object_id=locked.pk,
+                 object_repr=f"{locked.number} at {locked.site.code}", site_id=locked.site_id, before=before,
+                 after={**_count_state(locked), "reason": locked.cancel_reason})
     count.refresh_from_db()
     return locked
 

@@ -14,6 +14,8 @@ urlpatterns = [
     path("suppliers/", views.suppliers_view, name="suppliers"),
     path("suppliers/new/", views.supplier_create_view, name="supplier-create"),
     path("suppliers/import/", views.supplier_import_view, name="supplier-import"),
+    path("imports/items/", views.item_import_view, name="item-import"),
+    path("imports/opening-stock/", views.stock_import_view, name="stock-import"),
     path("imports/<int:pk>/", views.import_job_view, name="import-job"),
     path("suppliers/<str:code>/", views.supplier_view, name="supplier"),
     path("suppliers/<str:code>/edit/", views.supplier_edit_view, name="supplier-edit"),
@@ -33,12 +35,15 @@ from keel.supply_chain import transfer_views  # noqa: E402  (transfers and cycle
 
 urlpatterns += [
     path("transfers/", transfer_views.transfers_view, name="transfers"),
+    path("transfers/new/", transfer_views.transfer_create_view, name="transfer-create"),
     path("transfers/<int:pk>/", transfer_views.transfer_view, name="transfer"),
     path("transfers/<int:pk>/ship/", transfer_views.transfer_ship_view, name="transfer-ship"),
     path("transfers/<int:pk>/receive/", transfer_views.transfer_receive_view, name="transfer-receive"),
     path("transfers/<int:pk>/cancel/", transfer_views.transfer_cancel_view, name="transfer-cancel"),
     path("counts/", transfer_views.counts_view, name="counts"),
+    path("counts/new/", transfer_views.count_create_view, name="count-create"),
     path("counts/<int:pk>/", transfer_views.count_view, name="count"),
     path("counts/<int:pk>/approve/", transfer_views.count_approve_view, name="count-approve"),
     path("counts/<int:pk>/post/", transfer_views.count_post_view, name="count-post"),
+    path("counts/<int:pk>/cancel/", transfer_views.count_cancel_view, name="count-cancel"),
 ]

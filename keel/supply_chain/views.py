@@ -9,7 +9,6 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.db.models import DecimalField, ExpressionWrapper, F
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -19,12 +18,12 @@ from django.views.decorators.http import require_http_methods, require_POST
 from keel.audit.services import record_export
 from keel.core.errors import KeelError, ValidationFailed
 from keel.core.listing import Column, Listing
-from keel.core.models import ImportJob
 from keel.core.money import Money
 from keel.core.spreadsheets import download
-from keel.core.views import requires
+from keel.core.views import refuse, requires
 from keel.organization.forms import apply_problems
 from keel.organization.models import Site
+from keel.organization.permissions import USE_KEEL
 from keel.supply_chain import imports, selectors, services
 from keel.supply_chain import permissions as p
 from keel.supply_chain.choices import (
@@ -53,7 +52,6 @@ from keel.supply_chain.forms import (
 )
 from keel.supply_chain.models import PurchaseOrder, Supplier
 from keel.supply_chain.selectors import Scorecard
-from keel.supply_chain.tasks import run_import_task, store_import_file
 
 ITEM_COLUMNS = (
     Column("sku", "SKU", sort="sku"),
@@ -389,21 +387,63 @@ def _supplier_item_rows(actor: Any) -> list[list[object]]:
     ]
 
 
-# The import screen's importers by kind, the action each needs beyond the page's own, and
-# the empty templates it offers (suppliers and supplier items have their own downloads).
-IMPORT_ACTIONS = {"items": p.CREATE_ITEM.code, "opening_stock": p.MOVE_STOCK.code}
+# The empty templates the import pages offer (suppliers and supplier items have their own downloads).
 IMPORT_TEMPLATES = {"items": imports.ITEM_COLUMNS, "opening_stock": imports.OPENING_STOCK_COLUMNS}
+# Where each kind of import goes when it is done.
+IMPORT_DONE = {"suppliers": "supply_chain:suppliers", "supplier_items": "supply_chain:suppliers",
+               "items": "supply_chain:items", "opening_stock": "supply_chain:movements"}
+IMPORT_HEADINGS = {"suppliers": "Import suppliers and prices", "items": "Import items",
+                   "opening_stock": "Import opening stock"}
+
+
+def _import_page(request: HttpRequest, kinds: tuple[str, ...]) -> HttpResponse:
+    """Import ``kinds`` from CSV or XLSX, all or nothing: each kind needs its own action
+    (``imports.IMPORT_ACTIONS``), the page's route declares it. Large files become
+    background jobs."""
+    wanted = request.GET.get("download")
+    if wanted in IMPORT_TEMPLATES and wanted in kinds:
+        return download(filename=f"{wanted.replace('_', '-')}-template", header=list(IMPORT_TEMPLATES[wanted]), rows=[],
+                        file_format="xlsx" if request.GET.get("format") == "xlsx" else "csv")
+    form = ImportForm(request.POST or None, request.FILES or None, kinds=kinds)
+    error: KeelError | None = None
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        kind = form.cleaned_data["kind"]
+        if not _can(request, imports.IMPORT_ACTIONS[kind]):
+            return refuse(request, imports.IMPORT_ACTIONS[kind])
+        try:
+            table = read_table(upload)
+            if len(table) > settings.KEEL_IMPORT_BACKGROUND_ROWS:
+                upload.seek(0)
+                job = imports.queue_import(actor=request.user, kind=kind, filename=upload.name or "import",
+                                           content=upload.read(), total_rows=len(table))
+                messages.info(request, f"{upload.name} has {len(table)} rows: it is imported in the background.")
+                return redirect("supply_chain:import-job", pk=job.pk)
+            result = imports.run_import(kind, actor=request.user, rows=table, filename=upload.name or "")
+        except ValidationFailed as failure:
+            error = failure
+        else:
+            messages.success(request, f"Imported {result.rows} rows from {upload.name}: {result.created} new, "
+                                      f"{result.updated} changed, {result.unchanged} unchanged.")
+            return redirect(IMPORT_DONE[kind])
+    return render(request, "supply_chain/import.html", {
+        "form": form, "error": error, "kinds": kinds, "heading": IMPORT_HEADINGS[kinds[0]],
+        "supplier_columns": services.SUPPLIER_COLUMNS, "supplier_item_columns": services.SUPPLIER_ITEM_COLUMNS,
+        "item_columns": imports.ITEM_COLUMNS, "opening_stock_columns": imports.OPENING_STOCK_COLUMNS,
+        "other_imports": [(name, label) for name, label, action in (
+            ("supply_chain:supplier-import", "Suppliers and prices", p.CHANGE_SUPPLIER.code),
+            ("supply_chain:item-import", "Items", p.CREATE_ITEM.code),
+            ("supply_chain:stock-import", "Opening stock", p.MOVE_STOCK.code),
+        ) if _can(request, action) and imports.IMPORT_ACTIONS[kinds[0]] != action],
+    }, status=400 if error or form.errors else 200)
 
 
 @requires(p.CHANGE_SUPPLIER.code)
 @require_http_methods(["GET", "POST"])
 def supplier_import_view(request: HttpRequest) -> HttpResponse:
-    """Import suppliers or supplier items from CSV or XLSX, all or nothing; download
-    templates and the current supplier items in the same columns."""
+    """Import suppliers or supplier items; download templates and the current supplier
+    items in the same columns."""
     wanted = request.GET.get("download")
-    if wanted in IMPORT_TEMPLATES:
-        return download(filename=f"{wanted.replace('_', '-')}-template", header=list(IMPORT_TEMPLATES[wanted]), rows=[],
-                        file_format="xlsx" if request.GET.get("format") == "xlsx" else "csv")
     if wanted in {"suppliers", "supplier_items", "supplier_items_template"}:
         file_format = "xlsx" if request.GET.get("format") == "xlsx" else "csv"
         if wanted == "suppliers":
@@ -414,50 +454,30 @@ def supplier_import_view(request: HttpRequest) -> HttpResponse:
             record_export(actor=request.user, object_type="supplier_item", row_count=len(rows), file_format=file_format)
         return download(filename="supplier-items" + ("-template" if not rows and wanted.endswith("template") else ""),
                         header=list(services.SUPPLIER_ITEM_COLUMNS), rows=rows, file_format=file_format)
-    form = ImportForm(request.POST or None, request.FILES or None)
-    error: KeelError | None = None
-    result = None
-    if request.method == "POST" and form.is_valid():
-        upload = form.cleaned_data["file"]
-        kind = form.cleaned_data["kind"]
-        importer: Callable[..., services.ImportResult] = imports.IMPORTERS[kind]
-        if kind in IMPORT_ACTIONS and not _can(request, IMPORT_ACTIONS[kind]):
-            raise PermissionDenied
-        try:
-            table = read_table(upload)
-            if len(table) > settings.KEEL_IMPORT_BACKGROUND_ROWS:
-                return _queue_import(request, kind, upload, len(table))
-            result = importer(actor=request.user, rows=table, filename=upload.name)
-        except ValidationFailed as failure:
-            error = failure
-        else:
-            messages.success(request, f"Imported {result.rows} rows from {upload.name}: {result.created} new, "
-                                      f"{result.updated} changed, {result.unchanged} unchanged.")
-            return redirect("supply_chain:suppliers")
-    return render(request, "supply_chain/import.html", {
-        "form": form, "error": error, "supplier_columns": services.SUPPLIER_COLUMNS,
-        "supplier_item_columns": services.SUPPLIER_ITEM_COLUMNS, "item_columns": imports.ITEM_COLUMNS,
-        "opening_stock_columns": imports.OPENING_STOCK_COLUMNS,
-    }, status=400 if error or form.errors else 200)
-
-
-def _queue_import(request: HttpRequest, kind: str, upload: Any, total_rows: int) -> HttpResponse:
-    """Store the file and queue a background import job; its page shows the progress."""
-    upload.seek(0)
-    job = ImportJob.objects.create(kind=kind, filename=upload.name or "import", total_rows=total_rows,
-                                   created_by_id=request.user.pk)
-    store_import_file(job, upload.read())
-    run_import_task.enqueue(job_id=job.pk)
-    messages.info(request, f"{upload.name} has {total_rows} rows: it is imported in the background.")
-    return redirect("supply_chain:import-job", pk=job.pk)
+    return _import_page(request, ("suppliers", "supplier_items"))
 
 
 @requires(p.CREATE_ITEM.code)
+@require_http_methods(["GET", "POST"])
+def item_import_view(request: HttpRequest) -> HttpResponse:
+    """Import new items (needs the item-creating action, not the supplier one)."""
+    return _import_page(request, ("items",))
+
+
+@requires(p.MOVE_STOCK.code)
+@require_http_methods(["GET", "POST"])
+def stock_import_view(request: HttpRequest) -> HttpResponse:
+    """Import opening stock as one receipt (needs the stock-moving action)."""
+    return _import_page(request, ("opening_stock",))
+
+
+@requires(USE_KEEL.code)
 def import_job_view(request: HttpRequest, pk: int) -> HttpResponse:
     """A background import's progress and final report, for the person who started it (and
-    admins). htmx polls the progress partial every second until the job has finished."""
-    job = ImportJob.objects.filter(pk=pk).first()
-    if job is None or (job.created_by_id != request.user.pk and not request.user.is_superuser):
+    admins) while they hold the action its kind needs. htmx polls the progress partial
+    every second until the job has finished."""
+    job = imports.import_job(actor=request.user, pk=pk)
+    if job is None:
         raise Http404("No such import")
     partial = request.headers.get("HX-Request") == "true"
     return render(request, "supply_chain/import_job_progress.html" if partial else "supply_chain/import_job.html",

@@ -45,7 +45,8 @@ def test_the_same_seed_gives_the_same_company() -> None:
     first, orders = digest_of(small())
     second, again = digest_of(small())
     other, _ = digest_of(small(seed=8))
-    assert orders == again and orders > 0
+    assert orders == again
+    assert orders > 0
     assert first == second
     assert other != first
 

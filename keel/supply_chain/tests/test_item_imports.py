@@ -53,7 +53,7 @@ def items() -> list[tuple[Any, ...]]:
 
 
 def test_importing_items_from_csv_creates_exactly_those_items(admin: Person, login: Callable[[Person], Client]) -> None:
-    response = login(admin).post(reverse("supply_chain:supplier-import"),
+    response = login(admin).post(reverse("supply_chain:item-import"),
                                  {"kind": "items", "file": upload("items.csv", ITEMS_CSV)})
     assert response.status_code == 302
     assert items() == [
@@ -67,7 +67,7 @@ def test_importing_items_from_csv_creates_exactly_those_items(admin: Person, log
 def test_importing_items_from_xlsx(admin: Person, login: Callable[[Person], Client]) -> None:
     content = xlsx([["sku", "name", "unit", "pack_size", "list_price", "price_currency"],
                     ["CUP-1", "Cup", "each", 6, 1.5, "USD"]])
-    response = login(admin).post(reverse("supply_chain:supplier-import"),
+    response = login(admin).post(reverse("supply_chain:item-import"),
                                  {"kind": "items", "file": upload("items.xlsx", content)})
     assert response.status_code == 302
     assert items() == [("CUP-1", "Cup", "", "each", 6, None, "", q("1.5"), "USD", "active", False, False)]
@@ -82,7 +82,7 @@ def test_three_bad_item_rows_are_reported_and_nothing_is_written(
            b"GOOD-1,Twice,each,,,1\n"
            b"BOLT-M8,Exists,each,abc,,x\n")
     before = (row_counts(), items())
-    response = login(admin).post(reverse("supply_chain:supplier-import"), {"kind": "items", "file": upload("i.csv", csv)})
+    response = login(admin).post(reverse("supply_chain:item-import"), {"kind": "items", "file": upload("i.csv", csv)})
     assert response.status_code == 400
     html = response.content.decode()
     for line in ("Row 3: <strong>unit</strong>: use one of",
@@ -110,7 +110,7 @@ def test_opening_stock_posts_exact_balances(
            b"BOLT-M8,dub,B-01,20,,\n"
            b"VAC-1,DUB,A-01,10,L1,2027-03-31\n"
            b"FLOUR-25,DUB,B-01,12.5,,\n")
-    response = login(admin).post(reverse("supply_chain:supplier-import"),
+    response = login(admin).post(reverse("supply_chain:stock-import"),
                                  {"kind": "opening_stock", "file": upload("open.csv", csv)})
     assert response.status_code == 302, response.content.decode()
     balances = sorted(StockBalance.objects.values_list("item__sku", "location__code", "lot_code", "on_hand"))
@@ -159,13 +159,13 @@ def test_opening_stock_outside_the_actors_scope_is_an_unknown_location(
 
 def test_import_templates_download(admin: Person, login: Callable[[Person], Client]) -> None:
     client = login(admin)
-    template = client.get(reverse("supply_chain:supplier-import"), {"download": "items"})
+    template = client.get(reverse("supply_chain:item-import"), {"download": "items"})
     assert template.content.decode().splitlines()[0].lstrip("\ufeff") == ",".join(imports.ITEM_COLUMNS)
-    stock = client.get(reverse("supply_chain:supplier-import"), {"download": "opening_stock", "format": "xlsx"})
+    stock = client.get(reverse("supply_chain:stock-import"), {"download": "opening_stock", "format": "xlsx"})
     assert stock.status_code == 200
-    page = client.get(reverse("supply_chain:supplier-import")).content.decode()
-    assert "?download=opening_stock" in page
-    assert "?download=items" in page
+    assert stock["Content-Type"].startswith("application/vnd.openxmlformats")
+    assert "?download=opening_stock" in client.get(reverse("supply_chain:stock-import")).content.decode()
+    assert "?download=items" in client.get(reverse("supply_chain:item-import")).content.decode()
 
 
 # --- Background imports ---------------------------------------------------------------
@@ -188,7 +188,7 @@ def test_a_large_import_is_queued_and_the_worker_runs_it(
 ) -> None:
     settings.KEEL_IMPORT_BACKGROUND_ROWS = 1
     client = login(admin)
-    response = client.post(reverse("supply_chain:supplier-import"),
+    response = client.post(reverse("supply_chain:item-import"),
                            {"kind": "items", "file": upload("items.csv", ITEMS_CSV)})
     job = ImportJob.objects.get()
     assert response.status_code == 302
@@ -220,7 +220,7 @@ def test_a_failed_background_import_reports_its_rows_and_only_its_creator_sees_i
     settings.MEDIA_ROOT = tmp_path
     settings.KEEL_IMPORT_BACKGROUND_ROWS = 1
     csv = b"sku,name,unit\nA-1,A,each\nB-1,B,crates\n"
-    response = login(clerk).post(reverse("supply_chain:supplier-import"), {"kind": "items", "file": upload("i.csv", csv)})
+    response = login(clerk).post(reverse("supply_chain:item-import"), {"kind": "items", "file": upload("i.csv", csv)})
     job = ImportJob.objects.get()  # embedded mode: the task ran inline
     assert (job.status, job.total_rows, job.created_by_id) == ("failed", 2, clerk.pk)
     assert job.report["problems"] == [{"field": "unit", "message": job.report["problems"][0]["message"], "row": 3}]

@@ -286,3 +286,69 @@ def test_screenshots(new_page: Callable[[], Page], make_person: Callable[..., Pe
         shoot(coo, name)
     for name in ("login", "home-fulfillment-manager", "home-coo", "people", "job-titles", "event-log"):
         assert (SCREENSHOTS / f"{name}.png").stat().st_size > 10_000
+
+
+@pytest.mark.screenshots
+def test_supply_chain_screenshots(new_page: Callable[[], Page], make_person: Callable[..., Person]) -> None:
+    """A transfer received in part and a cycle count being counted, with their new-forms."""
+    from decimal import Decimal
+
+    from keel.supply_chain import services
+    from keel.supply_chain import transfers as t
+
+    dublin = SiteFactory(code="dub", name="Dublin")
+    columbus = SiteFactory(code="cmh", name="Columbus", country="US", currency="USD", time_zone="America/New_York")
+    director = make_person("director-of-supply-chain", full_name="Niamh Walsh", email="niamh.walsh@example.com",
+                           site=dublin, department=DepartmentFactory(code="operations", name="Operations"))
+    counter = make_person("supply-chain-manager", full_name="Tom Byrne", email="tom.byrne@example.com", site=dublin)
+    with request_meta(RequestMeta(channel="test")):
+        bolt = services.create_item(actor=None, sku="BOLT-M8", name="Hex bolt M8 x 40", unit="each",
+                                    standard_cost="0.12", cost_currency="EUR")
+        flour = services.create_item(actor=None, sku="FLOUR-25", name="Flour, 25 kg sack", unit="kg",
+                                     standard_cost="0.80", cost_currency="EUR")
+        gloves = services.create_item(actor=None, sku="GLOVE-L", name="Nitrile gloves, large", unit="box",
+                                      standard_cost="6.50", cost_currency="EUR")
+        a01 = services.create_location(actor=None, site=dublin, code="A-01", zone="A")
+        a02 = services.create_location(actor=None, site=dublin, code="A-02", zone="A")
+        services.create_location(actor=None, site=columbus, code="RCV-1", zone="R", kind="receiving")
+        c01 = services.create_location(actor=None, site=columbus, code="C-01", zone="C")
+        services.post_movements(actor=None, reason="receipt", lines=[
+            services.MovementLine(item=bolt, location=a01, quantity=Decimal(2400)),
+            services.MovementLine(item=flour, location=a01, quantity=Decimal("812.5")),
+            services.MovementLine(item=gloves, location=a02, quantity=Decimal(64)),
+        ])
+        transfer = t.create_transfer(actor=director, from_site=dublin, to_site=columbus, notes="Weekly top-up", lines=[
+            t.TransferLineIn(item=bolt, quantity=Decimal(600), from_location=a01, to_location=c01),
+            t.TransferLineIn(item=flour, quantity=Decimal(250), from_location=a01),
+            t.TransferLineIn(item=gloves, quantity=Decimal(12), from_location=a02, to_location=c01),
+        ])
+        t.ship_transfer(actor=director, transfer=transfer)
+        t.receive_transfer(actor=director, transfer=transfer, lines=[
+            t.ReceiveLineIn(line=1, quantity=Decimal(400)), t.ReceiveLineIn(line=3)])
+        count = t.create_count(actor=counter, site=dublin, locations=[a01, a02])
+        t.record_counts(actor=counter, count=count, counts=[
+            t.CountIn(line=1, counted_quantity=Decimal(1796), reason="damaged"),
+            t.CountIn(line=2, counted_quantity=Decimal("562.5")),
+        ])
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+
+    def shoot(page: Page, name: str) -> None:
+        page.wait_for_load_state("networkidle")
+        page.screenshot(path=str(SCREENSHOTS / name), full_page=True)
+
+    page = new_page()
+    sign_in(page, director.email)
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Niamh Walsh")
+    page.goto(f"/supply-chain/transfers/{transfer.pk}/")
+    expect(page.locator("main h1")).to_contain_text(transfer.number)
+    shoot(page, "transfer.png")
+    page.goto("/supply-chain/transfers/new/")
+    expect(page.locator("main h1")).to_have_text("New transfer")
+    shoot(page, "transfer-new.png")
+    page.goto(f"/supply-chain/counts/{count.pk}/")
+    expect(page.locator("main h1")).to_contain_text(count.number)
+    shoot(page, "cycle-count.png")
+    page.goto("/supply-chain/counts/new/")
+    shoot(page, "cycle-count-new.png")
+    for name in ("transfer", "transfer-new", "cycle-count", "cycle-count-new"):
+        assert (SCREENSHOTS / f"{name}.png").stat().st_size > 10_000
