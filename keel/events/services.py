@@ -76,6 +76,30 @@ def _json_value(value: object) -> object:
     return str(value)
 
 
+# Types known to be committed, per database: name -> (key, attribute names declared).
+# Filled only from on_commit callbacks, so a rolled-back transaction never leaves a type
+# here that does not exist; attributes are only ever added, so a cached set is a subset
+# of what is declared and an event with a new attribute takes the database path.
+_COMMITTED: dict[tuple[str, str, str], tuple[int, frozenset[str]]] = {}
+
+
+def forget_committed_types() -> None:
+    _COMMITTED.clear()
+
+
+def _remember(kind: str, row: EventType | ObjectType) -> None:
+    alias = row._state.db or "default"
+    key, names = (alias, kind, row.name), (row.pk, frozenset(entry["name"] for entry in row.attributes))
+    transaction.on_commit(lambda: _COMMITTED.__setitem__(key, names), using=alias)
+
+
+def _committed(kind: str, name: str, attributes: Iterable[str]) -> int | None:
+    known = _COMMITTED.get(("default", kind, name))
+    if known is not None and known[1].issuperset(attributes):
+        return known[0]
+    return None
+
+
 class _TypeCache:
     """Event and object types looked up or created once per batch."""
 
@@ -83,13 +107,26 @@ class _TypeCache:
         self.event_types: dict[str, EventType] = {}
         self.object_types: dict[str, ObjectType] = {}
 
+    def event_type_id(self, name: str, attributes: dict[str, object]) -> int:
+        known = _committed("event", name, attributes)
+        if known is not None and name not in self.event_types:
+            return known
+        return self.event_type(name, attributes).pk
+
     def event_type(self, name: str, attributes: dict[str, object]) -> EventType:
         event_type = self.event_types.get(name)
         if event_type is None:
             event_type, _ = EventType.objects.get_or_create(name=name)
             self.event_types[name] = event_type
         _declare(event_type, {key: attribute_type(value) for key, value in attributes.items()})
+        _remember("event", event_type)
         return event_type
+
+    def object_type_id(self, name: str) -> int:
+        known = _committed("object", name, ())
+        if known is not None and name not in self.object_types:
+            return known
+        return self.object_type(name).pk
 
     def object_type(self, name: str, declared: dict[str, str] | None = None) -> ObjectType:
         object_type = self.object_types.get(name)
@@ -98,6 +135,7 @@ class _TypeCache:
             self.object_types[name] = object_type
         if declared:
             _declare(object_type, declared)
+        _remember("object", object_type)
         return object_type
 
 
@@ -141,7 +179,7 @@ def record_event(
     event = Event.objects.create(
         ocel_id=f"{source}:{uuid.uuid4().hex}",
         # Declared from the values as given: a datetime is "time", not its stored text.
-        event_type=types.event_type(activity, raw_attributes),
+        event_type_id=types.event_type_id(activity, raw_attributes),
         occurred_at=occurred_at or clock.now(),
         attributes=attributes,
         site_id=site_id,
@@ -174,7 +212,7 @@ def _ensure_objects(types: _TypeCache, refs: Sequence[ObjectRef]) -> dict[str, i
     missing = [ref for ocel_id, ref in wanted.items() if ocel_id not in found]
     if missing:
         EventObject.objects.bulk_create(
-            [EventObject(ocel_id=ref.ocel_id, object_type=types.object_type(ref.object_type), site_id=ref.site_id)
+            [EventObject(ocel_id=ref.ocel_id, object_type_id=types.object_type_id(ref.object_type), site_id=ref.site_id)
              for ref in missing],
             ignore_conflicts=True,
         )

@@ -9,8 +9,9 @@ True
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from django.utils import timezone
 
@@ -31,8 +32,13 @@ def default_start(scenario: Scenario) -> date:
     return scenario.start or timezone.localdate() - timedelta(days=scenario.days)
 
 
-def build(scenario: Scenario, sink: Sink, start: date | None = None) -> World:
+def build(scenario: Scenario, sink: Sink, start: date | None = None, until: datetime | None = None) -> World:
     world = World(scenario=scenario, sink=sink, start=start or default_start(scenario))
+    if until is not None:
+        minutes = (until - world.moment(0)).total_seconds() / 60
+        if not 0 < minutes <= (scenario.days + 1) * MINUTES_PER_DAY:
+            raise ValueError("until must fall within the simulated days (or the day after)")
+        world.horizon = minutes
     build_suppliers(world)
     build_items(world)
     build_staff(world)
@@ -40,15 +46,17 @@ def build(scenario: Scenario, sink: Sink, start: date | None = None) -> World:
     return world
 
 
-def run(scenario: Scenario, sink: Sink, *, start: date | None = None,
+def run(scenario: Scenario, sink: Sink, *, start: date | None = None, until: datetime | None = None,
         progress: Callable[[int, World], None] | None = None) -> World:
-    """Simulate ``scenario.days`` days into ``sink``; ``progress(day, world)`` after each day."""
-    world = build(scenario, sink, start)
+    """Simulate ``scenario.days`` days into ``sink`` (or up to the moment ``until``, which
+    may fall on the day after them); ``progress(day, world)`` after each day."""
+    world = build(scenario, sink, start, until)
     sink.setup(world)
     for area in AREAS:
         area().start(world)
-    for day in range(scenario.days):
-        world.env.run(until=(day + 1) * MINUTES_PER_DAY)
+    days = math.ceil(world.end / MINUTES_PER_DAY)
+    for day in range(days):
+        world.env.run(until=min((day + 1) * MINUTES_PER_DAY, world.end))
         if progress:
             progress(day + 1, world)
     sink.finish(world)

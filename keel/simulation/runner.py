@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from keel.core.context import RequestMeta, request_meta
 from keel.core.errors import Conflict
@@ -22,7 +22,7 @@ class Outcome:
     seconds: float
 
 
-def simulate(scenario: Scenario, *, bulk: bool = False, start: date | None = None,
+def simulate(scenario: Scenario, *, bulk: bool = False, start: date | None = None, until: datetime | None = None,
              progress: Callable[[int, World], None] | None = None) -> Outcome:
     """Simulate the scenario into the database: through the services, or in bulk."""
     if Item.objects.exists() or SalesOrder.objects.exists():
@@ -40,7 +40,7 @@ def simulate(scenario: Scenario, *, bulk: bool = False, start: date | None = Non
     began = time.perf_counter()
     with request_meta(RequestMeta(channel="simulation")):
         try:
-            world = run(scenario, sink, start=start or default_start(scenario), progress=progress)
+            world = run(scenario, sink, start=start or default_start(scenario), until=until, progress=progress)
         except BaseException:
             abort = getattr(sink, "abort", None)
             if abort:

@@ -258,6 +258,7 @@ class World:
     hooks: dict[str, list[Callable[..., None]]] = field(default_factory=lambda: defaultdict(list))
     queues: dict[tuple[int, str], simpy.Store] = field(default_factory=dict)
     backorders: list[list[Order]] = field(default_factory=list)
+    horizon: float | None = None  # minutes since the start where the run stops (default: the last day's end)
 
     def __post_init__(self) -> None:
         sites, items = len(self.scenario.sites), self.scenario.items
@@ -273,7 +274,7 @@ class World:
 
     @property
     def end(self) -> float:
-        return self.scenario.days * MINUTES_PER_DAY
+        return self.horizon if self.horizon is not None else self.scenario.days * MINUTES_PER_DAY
 
     def rng(self, name: str) -> np.random.Generator:
         return stream(self.scenario.seed, name)

@@ -10,10 +10,14 @@ class Migration(migrations.Migration):
         ('audit', '0002_append_only_trigger'),
     ]
 
+    # Python-side defaults only: nothing changes in the database (on SQLite a real
+    # AlterField would rebuild the table and drop the append-only triggers).
     operations = [
-        migrations.AlterField(
-            model_name='auditrecord',
-            name='at',
-            field=models.DateTimeField(db_index=True, default=keel.core.clock.now),
-        ),
+        migrations.SeparateDatabaseAndState(state_operations=[
+            migrations.AlterField(
+                model_name='auditrecord',
+                name='at',
+                field=models.DateTimeField(db_index=True, default=keel.core.clock.now),
+            ),
+        ]),
     ]

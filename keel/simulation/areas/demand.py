@@ -188,6 +188,8 @@ class Demand:
         """At the end of each day, each channel's spend and the new customers it brought."""
         world, scenario = self.world, self.world.scenario
         for day in range(scenario.days):
+            if (day + 1) * MINUTES_PER_DAY - 1 > world.end:
+                return
             yield world.env.timeout((day + 1) * MINUTES_PER_DAY - 1 - world.env.now)
             for number, channel in enumerate(scenario.channels):
                 amount = round(channel.daily_spend * self.promotion(day, channel.code) * float(self.rng.uniform(0.85, 1.15)), 2)

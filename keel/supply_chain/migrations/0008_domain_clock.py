@@ -10,50 +10,54 @@ class Migration(migrations.Migration):
         ('supply_chain', '0007_cycle_count_cancel'),
     ]
 
+    # Python-side defaults only: nothing changes in the database (on SQLite a real
+    # AlterField would rebuild the table and drop the append-only triggers).
     operations = [
-        migrations.AlterField(
-            model_name='cyclecount',
-            name='created_at',
-            field=models.DateTimeField(default=keel.core.clock.now),
-        ),
-        migrations.AlterField(
-            model_name='item',
-            name='created_at',
-            field=models.DateTimeField(default=keel.core.clock.now),
-        ),
-        migrations.AlterField(
-            model_name='purchaseorder',
-            name='created_at',
-            field=models.DateTimeField(default=keel.core.clock.now),
-        ),
-        migrations.AlterField(
-            model_name='receipt',
-            name='received_at',
-            field=models.DateTimeField(db_index=True, default=keel.core.clock.now),
-        ),
-        migrations.AlterField(
-            model_name='stockbalance',
-            name='updated_at',
-            field=models.DateTimeField(default=keel.core.clock.now),
-        ),
-        migrations.AlterField(
-            model_name='stockmovement',
-            name='occurred_at',
-            field=models.DateTimeField(db_index=True, default=keel.core.clock.now),
-        ),
-        migrations.AlterField(
-            model_name='stockmovement',
-            name='recorded_at',
-            field=models.DateTimeField(default=keel.core.clock.now),
-        ),
-        migrations.AlterField(
-            model_name='supplier',
-            name='created_at',
-            field=models.DateTimeField(default=keel.core.clock.now),
-        ),
-        migrations.AlterField(
-            model_name='transfer',
-            name='created_at',
-            field=models.DateTimeField(default=keel.core.clock.now),
-        ),
+        migrations.SeparateDatabaseAndState(state_operations=[
+            migrations.AlterField(
+                model_name='cyclecount',
+                name='created_at',
+                field=models.DateTimeField(default=keel.core.clock.now),
+            ),
+            migrations.AlterField(
+                model_name='item',
+                name='created_at',
+                field=models.DateTimeField(default=keel.core.clock.now),
+            ),
+            migrations.AlterField(
+                model_name='purchaseorder',
+                name='created_at',
+                field=models.DateTimeField(default=keel.core.clock.now),
+            ),
+            migrations.AlterField(
+                model_name='receipt',
+                name='received_at',
+                field=models.DateTimeField(db_index=True, default=keel.core.clock.now),
+            ),
+            migrations.AlterField(
+                model_name='stockbalance',
+                name='updated_at',
+                field=models.DateTimeField(default=keel.core.clock.now),
+            ),
+            migrations.AlterField(
+                model_name='stockmovement',
+                name='occurred_at',
+                field=models.DateTimeField(db_index=True, default=keel.core.clock.now),
+            ),
+            migrations.AlterField(
+                model_name='stockmovement',
+                name='recorded_at',
+                field=models.DateTimeField(default=keel.core.clock.now),
+            ),
+            migrations.AlterField(
+                model_name='supplier',
+                name='created_at',
+                field=models.DateTimeField(default=keel.core.clock.now),
+            ),
+            migrations.AlterField(
+                model_name='transfer',
+                name='created_at',
+                field=models.DateTimeField(default=keel.core.clock.now),
+            ),
+        ]),
     ]

@@ -26,7 +26,7 @@ from playwright.sync_api import Browser, Page, Playwright, expect, sync_playwrig
 
 from conftest import PASSWORD, DepartmentFactory, SiteFactory
 from keel.core.context import RequestMeta, request_meta
-from keel.organization.models import Person
+from keel.organization.models import Person, Site
 
 # Every test here drives a browser against the live server, which needs real commits
 # (transactional_db). The transactional flush empties every table after each test, and
@@ -351,4 +351,54 @@ def test_supply_chain_screenshots(new_page: Callable[[], Page], make_person: Cal
     page.goto("/supply-chain/counts/new/")
     shoot(page, "cycle-count-new.png")
     for name in ("transfer", "transfer-new", "cycle-count", "cycle-count-new"):
+        assert (SCREENSHOTS / f"{name}.png").stat().st_size > 10_000
+
+
+@pytest.mark.screenshots
+def test_demo_company_screenshots(new_page: Callable[[], Page], make_person: Callable[..., Person]) -> None:
+    """The simulated company as its managers see it: queue, purchasing, stock, the log."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from keel.orders.models import SalesOrder
+    from keel.simulation.runner import simulate
+    from keel.simulation.scenario import Scenario
+    from keel.simulation.signatures import surge_sku
+
+    scenario = Scenario.load(days=28, orders_per_day=16)
+    start = timezone.localdate() - timedelta(days=scenario.days)
+    simulate(scenario, start=start, until=timezone.now())
+    director = make_person("director-of-supply-chain", full_name="Marcus Reid", email="marcus.reid@example.com",
+                           site=SiteFactory(code="rtm", name="Rotterdam DC", country="NL", time_zone="Europe/Amsterdam"))
+    manager = make_person("fulfillment-manager", full_name="Fiona Gallagher", email="fiona.gallagher@example.com",
+                          site=Site.objects.get(code="dub"))
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+
+    def shoot(page: Page, name: str) -> None:
+        page.wait_for_load_state("networkidle")
+        page.screenshot(path=str(SCREENSHOTS / name), full_page=True)
+
+    page = new_page()
+    sign_in(page, manager.email)
+    shoot(page, "home-fulfillment-manager.png")
+    page.goto("/orders/queue/")
+    expect(page.locator("main h1")).to_be_visible()
+    shoot(page, "fulfillment-queue.png")
+    order = SalesOrder.objects.filter(ship_from__code="dub", status="delivered").order_by("-pk").first()
+    assert order is not None
+    page.goto(f"/orders/{order.pk}/")
+    shoot(page, "sales-order.png")
+
+    page = new_page()
+    sign_in(page, director.email)
+    for url, name in (("/supply-chain/purchase-orders/", "purchase-orders.png"),
+                      ("/supply-chain/suppliers/CASAHOME/", "supplier-scorecard.png"),
+                      ("/supply-chain/items/", "items.png"),
+                      (f"/supply-chain/items/{surge_sku(scenario, scenario.problem('imminent_stockout'))}/", "item-ledger.png"),
+                      ("/events/", "event-log.png")):
+        page.goto(url)
+        expect(page.locator("main h1")).to_be_visible()
+        shoot(page, name)
+    for name in ("fulfillment-queue", "sales-order", "purchase-orders", "supplier-scorecard", "items", "item-ledger"):
         assert (SCREENSHOTS / f"{name}.png").stat().st_size > 10_000

@@ -15,6 +15,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
+from django.utils import timezone
 
 from keel.core.context import RequestMeta, request_meta
 from keel.events import ocel
@@ -162,13 +163,14 @@ class Command(BaseCommand):
 
         scenario = Scenario.load(days=settings.KEEL_DEMO_DAYS, orders_per_day=settings.KEEL_DEMO_ORDERS_PER_DAY)
         self.stdout.write(f"Simulating {scenario.days} days of operations (about {scenario.orders_per_day} orders a day)...")
-        outcome = simulate(scenario, progress=self.progress)
+        # The history ends now: today's orders are in the queues, half worked.
+        outcome = simulate(scenario, until=timezone.now(), progress=self.progress)
         self.stdout.write(f"\n{outcome.world.totals.orders:,} orders, {outcome.world.totals.purchase_orders:,} purchase "
                           f"orders in {outcome.seconds:.0f} s.")
         self.load_today(sites)
 
     def progress(self, day: int, world: Any) -> None:
-        width, days = 30, world.scenario.days
+        width, days = 30, world.scenario.days + 1
         done = width * day // days
         self.stdout.write(f"\r  [{'#' * done}{'.' * (width - done)}] day {day}/{days}, {world.totals.orders:,} orders",
                           ending="")
