@@ -106,8 +106,6 @@ def reorder_point_policy(*, demand_mean: npt.ArrayLike, demand_sd: npt.ArrayLike
         raise ValueError("give an order quantity or an ordering cost")
     if np.any(quantity < 0) or (order_quantity is not None and np.any(quantity <= 0)):
         raise ValueError("the order quantity must be above 0")
-    # An item without demand has an EOQ of 0: it orders nothing and costs no ordering.
-    per_order = np.where(quantity > 0, quantity, np.inf)
     shortage_cost = np.zeros_like(mean)
     if service_level is not None:
         z = z_for_cycle_service(service_level) * np.ones_like(mean)
@@ -124,6 +122,8 @@ def reorder_point_policy(*, demand_mean: npt.ArrayLike, demand_sd: npt.ArrayLike
             z = ndtri(1 - np.clip(quantity * h / (p * mean), 0, 1 - 1e-12))
         shortage_cost = p * mean * sigma * normal_loss(z) / np.where(quantity > 0, quantity, np.inf)
     safety = z * sigma
+    # An item without demand has an EOQ of 0: it orders nothing and costs no ordering.
+    per_order = np.where(quantity > 0, quantity, np.inf)
     cost = k * mean / per_order + h * (quantity / 2 + safety) + shortage_cost
     reorder_point = centre + safety
     return Policy(reorder_point=reorder_point, order_quantity=quantity, order_up_to=reorder_point + quantity,
