@@ -224,3 +224,10 @@ def test_days_of_supply_interpolates_and_sorts_by_urgency() -> None:
     assert result.days_of_supply.tolist() == [17.5, 0.0, math.inf, 14.0]
     assert result.stockout_period.tolist() == [2, 0, -1, 2]
     assert result.urgency_order().tolist() == [1, 3, 0, 2]
+
+
+def test_an_item_without_demand_orders_nothing_and_costs_only_its_safety_stock() -> None:
+    policy = inventory.reorder_point_policy(demand_mean=[0.0, 10.0], demand_sd=[2.0, 2.0], lead_time=[1.0, 1.0],
+                                            holding_cost=1.0, ordering_cost=5.0, service_level=0.9)
+    assert policy.order_quantity[0] == 0.0
+    assert math.isclose(float(policy.expected_cost[0]), STANDARD.inv_cdf(0.9) * 2.0, rel_tol=1e-12)
