@@ -18,6 +18,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "import-events": ("import_events", "Import an OCEL 2.0 log (JSON or SQLite), all or nothing"),
     "simulate": ("keel_simulate", "Simulate a company's operations from a scenario (the demo company by default)"),
     "check-ledger": ("check_ledger", "Check that cached stock balances equal the stock ledger"),
+    "forecast": ("keel_forecast", "Forecast each series of a history file (CSV/XLSX) into a CSV"),
+    "inventory-policy": ("inventory_policy", "Compute inventory policies for the items of a file into a CSV"),
     "purge-import-jobs": ("purge_import_jobs", "Delete finished import jobs older than --older-than-days (30)"),
     "collectstatic": ("collectstatic", "Build the static files for production (keel serve does it too)"),
     "setpassword": ("keel_setpassword", "Give a person a new random password and print it once"),
@@ -26,7 +28,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
 
 def usage() -> str:
     lines = ["usage: keel COMMAND [options]", "", "Commands:"]
-    lines += [f"  {name:<15} {summary}" for name, (_, summary) in COMMANDS.items()]
+    width = max(len(name) for name in COMMANDS)
+    lines += [f"  {name:<{width}} {summary}" for name, (_, summary) in COMMANDS.items()]
     lines += ["", "Run 'keel COMMAND --help' for a command's options."]
     return "\n".join(lines)
 

@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class PlanningConfig(AppConfig):
+    name = "keel.planning"
+    label = "planning"
+    verbose_name = "Planning (forecasts, inventory policies, replenishment)"
