@@ -190,7 +190,9 @@ def parse_timestamps(values: pl.Series, *, column_name: str) -> pl.Series:
     """
     text = values.str.strip_chars().str.replace(r"Z$", "+00:00").str.replace(" ", "T", literal=True)
     has_offset = text.str.contains(r"[+-]\d\d:?\d\d$")
-    with_offset = text.str.to_datetime("%Y-%m-%dT%H:%M:%S%.f%z", time_unit="ns", strict=False)
+    with_offset = text.str.to_datetime(
+        "%Y-%m-%dT%H:%M:%S%.f%z", time_unit="ns", strict=False
+    ).fill_null(text.str.to_datetime("%Y-%m-%dT%H:%M%z", time_unit="ns", strict=False))
     without_offset = _naive(text)
     parsed = (
         pl.select(
