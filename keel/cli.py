@@ -17,6 +17,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "export-ocel": ("export_ocel", "Export the event log as OCEL 2.0 (JSON or SQLite)"),
     "import-events": ("import_events", "Import an OCEL 2.0 log (JSON or SQLite), all or nothing"),
     "simulate": ("keel_simulate", "Simulate a company's operations from a scenario (the demo company by default)"),
+    "mine": ("mine", "Analyse an XES, OCEL 2.0 or CSV event log file without importing it"),
     "check-ledger": ("check_ledger", "Check that cached stock balances equal the stock ledger"),
     "purge-import-jobs": ("purge_import_jobs", "Delete finished import jobs older than --older-than-days (30)"),
     "collectstatic": ("collectstatic", "Build the static files for production (keel serve does it too)"),

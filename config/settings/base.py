@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "keel.supply_chain",
     "keel.orders",
     "keel.simulation",
+    "keel.processes",
     "keel.web",
 ]
 

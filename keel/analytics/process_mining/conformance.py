@@ -36,13 +36,14 @@ from dataclasses import dataclass
 import polars as pl
 
 from keel.analytics.process_mining.log import ACTIVITY, CASE, EventLog
-from keel.analytics.process_mining.petri import PetriNet, Transition
+from keel.analytics.process_mining.petri import PetriNet, Transition, from_workflow
 
 __all__ = [
     "LogFitness",
     "TraceReplay",
     "deviation_summary",
     "deviations",
+    "from_workflow",
     "replay_log",
     "replay_trace",
 ]
@@ -151,7 +152,7 @@ def replay_trace(net: PetriNet, activities: Sequence[str]) -> TraceReplay:
 
     >>> result = replay_trace(net, ["register", "ship"])
     >>> result.missing, result.remaining, round(result.fitness, 4), result.deviations
-    (1, 1, 0.75, (('skipped', 'check'),))
+    (1, 1, 0.6667, (('skipped', 'check'),))
     """
     by_label: dict[str, list[Transition]] = {}
     for transition in net.transitions:
@@ -244,9 +245,9 @@ def replay_log(log: EventLog, net: PetriNet) -> tuple[pl.DataFrame, LogFitness]:
 
     >>> cases, overall = replay_log(log, net)
     >>> cases.select("case_id", "fitness").rows()
-    [('c1', 1.0), ('c2', 0.75)]
+    [('c1', 1.0), ('c2', 0.6666666666666667)]
     >>> round(overall.log_fitness, 4), overall.percentage_of_fitting_traces
-    (0.8889, 50.0)
+    (0.8571, 50.0)
     """
     sequences = _case_traces(log)
     cache: dict[tuple[str, ...], TraceReplay] = {}

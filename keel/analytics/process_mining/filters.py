@@ -181,6 +181,6 @@ def frequent_arcs(log: EventLog, share: float) -> pl.DataFrame:
     [('register', 'ship', 2), ('check', 'ship', 1)]
     """
     dfg = frequency_dfg(log)
-    total = dfg.get_column("frequency").sum()
+    total = float(dfg.get_column("frequency").sum())
     before = pl.col("frequency").cum_sum() - pl.col("frequency")
     return dfg.filter(before < share * total)

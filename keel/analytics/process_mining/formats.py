@@ -19,14 +19,15 @@ the case id, the event's ``concept:name`` the activity and ``time:timestamp`` th
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import io
-import xml.etree.ElementTree as ET  # noqa: S405 -- iterparse is given local files the user chose
+import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
-from xml.sax.saxutils import quoteattr  # noqa: S406 -- escaping only, no parsing
+from xml.sax.saxutils import quoteattr
 
 import polars as pl
 
@@ -112,17 +113,17 @@ def read_xes(path: Path | str) -> EventLog:
     except _XesProblem as problem:
         raise EventFileError(f"{path}: {problem}") from None
     frame = builder.frame()
-    for column, name in ((XES_CASE, "case id (trace concept:name)"),
-                         (XES_ACTIVITY, "activity (event concept:name)"),
-                         (XES_TIMESTAMP, "time:timestamp")):
-        if column not in frame.columns:
+    for column_name, description in ((XES_CASE, "case id (trace concept:name)"),
+                                     (XES_ACTIVITY, "activity (event concept:name)"),
+                                     (XES_TIMESTAMP, "time:timestamp")):
+        if column_name not in frame.columns:
             if frame.height == 0:
                 raise EventFileError(f"{path}: no events")
-            raise EventFileError(f"{path}: no event has a {name}")
-        missing = frame.get_column(column).is_null()
+            raise EventFileError(f"{path}: no event has a {description}")
+        missing = frame.get_column(column_name).is_null()
         if missing.any():
             row = int(missing.arg_max() or 0)
-            raise EventFileError(f"{path}: {_where(builder, row)} has no {name}")
+            raise EventFileError(f"{path}: {_where(builder, row)} has no {description}")
     try:
         times = parse_timestamps(frame.get_column(XES_TIMESTAMP), column_name=XES_TIMESTAMP)
     except EventLogError as error:
@@ -133,10 +134,9 @@ def read_xes(path: Path | str) -> EventLog:
         ) from None
     frame = frame.with_columns(times)
     for name in builder.date_columns - {XES_TIMESTAMP}:
-        try:
+        # an odd optional date stays text rather than failing the whole log
+        with contextlib.suppress(EventLogError):
             frame = frame.with_columns(parse_timestamps(frame.get_column(name), column_name=name))
-        except EventLogError:
-            pass  # an odd optional date stays text rather than failing the whole log
     return EventLog.from_frame(frame, case=XES_CASE, activity=XES_ACTIVITY, timestamp=XES_TIMESTAMP)
 
 
@@ -144,7 +144,7 @@ def _open(path: Path) -> IO[bytes]:
     with path.open("rb") as probe:
         is_gzip = probe.read(2) == b"\x1f\x8b"
     if is_gzip:
-        return gzip.open(path, "rb")
+        return gzip.GzipFile(path, "rb")  # type: ignore[return-value]
     return path.open("rb")
 
 
@@ -287,7 +287,7 @@ def write_xes(log: EventLog, path: Path | str) -> None:
     """
     path = Path(path)
     opener = gzip.open if path.name.endswith(".gz") else open
-    with opener(path, "wb") as raw, io.TextIOWrapper(raw, encoding="utf-8") as out:  # type: ignore[operator]
+    with opener(path, "wb") as raw, io.TextIOWrapper(raw, encoding="utf-8") as out:
         out.write('<?xml version="1.0" encoding="UTF-8" ?>\n')
         out.write('<log xes.version="1.0" xmlns="http://www.xes-standard.org/">\n')
         for prefix, name in (("concept", "Concept"), ("time", "Time"), ("lifecycle", "Lifecycle"),
