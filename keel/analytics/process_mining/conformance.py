@@ -234,7 +234,7 @@ def replay_trace(net: PetriNet, activities: Sequence[str]) -> TraceReplay:
 
 def _case_traces(log: EventLog) -> pl.DataFrame:
     """One row per case: ``case_id`` and ``trace`` (its activities in order)."""
-    return log.frame.group_by(CASE, maintain_order=True).agg(pl.col(ACTIVITY).alias("trace"))
+    return log.frame.group_by(CASE, maintain_order=True).agg(pl.col(ACTIVITY).alias("trace")).sort(CASE)
 
 
 def replay_log(log: EventLog, net: PetriNet) -> tuple[pl.DataFrame, LogFitness]:

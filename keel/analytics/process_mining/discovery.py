@@ -212,5 +212,6 @@ def _cases(log: EventLog, *, with_variant: bool = False) -> pl.DataFrame:
             seconds_between(pl.col("end"), pl.col("start")).alias("duration")
         )
         .select(CASE, "start", "end", "events", "duration", "_variant")
+        .sort(CASE)
         .collect()
     )

@@ -2,18 +2,19 @@
 
 An :class:`EventLog` wraps a Polars frame with three canonical columns, ``case_id``
 (string), ``activity`` (string) and ``timestamp`` (``Datetime("ns", "UTC")``), plus any
-attribute columns (resource, team, site, ...). The rows are ordered by case, then
-timestamp, then their original position: a stable sort, so events of a case that share a
-timestamp keep the order they had in the input. That is pm4py's dataframe semantics, and
-the reason every analysis here agrees with pm4py's exactly.
+attribute columns (resource, team, site, ...). The rows are grouped by case; within a
+case they are ordered by timestamp, then by their original position (a stable sort), so
+events of a case that share a timestamp keep the order they had in the input. That is
+pm4py's dataframe semantics, and the reason every analysis here agrees with pm4py's
+exactly. (The order of the cases themselves is not alphabetical; see ``_in_case_order``.)
 
 >>> log = EventLog.from_rows([
 ...     ("c2", "register", "2024-01-01T10:00:00Z"),
 ...     ("c1", "register", "2024-01-01T09:00:00Z"),
 ...     ("c1", "ship", "2024-01-01T09:00:00Z"),
 ... ])
->>> log.frame.select("case_id", "activity").rows()
-[('c1', 'register'), ('c1', 'ship'), ('c2', 'register')]
+>>> log.frame.filter(pl.col("case_id") == "c1").get_column("activity").to_list()
+['register', 'ship']
 >>> log.case_count, log.event_count
 (2, 3)
 """
@@ -93,10 +94,7 @@ class EventLog:
             if missing.any():
                 row = int(missing.arg_max() or 0) + 1
                 raise EventLogError(f"row {row}: column {source!r} has no value")
-        ordered = renamed.select(*_CORE, pl.exclude(*_CORE)).sort(
-            [CASE, TIMESTAMP], maintain_order=True
-        )
-        return cls(ordered)
+        return cls(_in_case_order(renamed.select(*_CORE, pl.exclude(*_CORE))))
 
     @classmethod
     def from_rows(cls, rows: Iterable[Sequence[object]]) -> EventLog:
@@ -138,6 +136,29 @@ class EventLog:
     def attributes(self) -> list[str]:
         """The attribute columns beyond case, activity and timestamp."""
         return [name for name in self.frame.columns if name not in _CORE]
+
+
+def _in_case_order(frame: pl.DataFrame) -> pl.DataFrame:
+    """Rows grouped by case; within a case by timestamp, ties in input order.
+
+    Two stable sorts on numbers (time, then a 64-bit hash of the case id) are several
+    times faster than one sort on the case id text. Cases then come in hash order, which
+    no result depends on (per-case results are sorted by case id when they are built). A
+    hash collision would interleave two cases; it is detected (equal hashes, different
+    ids next to each other) and the text sort is used instead.
+    """
+    key = "_case_key"
+    ordered = (
+        frame.with_columns(pl.col(CASE).hash(seed=0).alias(key))
+        .sort(TIMESTAMP, maintain_order=True)
+        .sort(key, maintain_order=True)
+    )
+    collided = ordered.select(
+        ((pl.col(key) == pl.col(key).shift(1)) & (pl.col(CASE) != pl.col(CASE).shift(1))).any()
+    ).item()
+    if collided:
+        return frame.sort([CASE, TIMESTAMP], maintain_order=True)
+    return ordered.drop(key)
 
 
 def seconds_between(later: pl.Expr, earlier: pl.Expr) -> pl.Expr:
