@@ -35,7 +35,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from keel.analytics.process_mining.log import ACTIVITY, CASE, EventLog
+from keel.analytics.process_mining.log import ACTIVITY, CASE, EventLog, case_number
 from keel.analytics.process_mining.petri import PetriNet, Transition, from_workflow
 
 __all__ = [
@@ -234,7 +234,13 @@ def replay_trace(net: PetriNet, activities: Sequence[str]) -> TraceReplay:
 
 def _case_traces(log: EventLog) -> pl.DataFrame:
     """One row per case: ``case_id`` and ``trace`` (its activities in order)."""
-    return log.frame.group_by(CASE, maintain_order=True).agg(pl.col(ACTIVITY).alias("trace")).sort(CASE)
+    return (
+        log.frame.with_columns(case_number())
+        .group_by("_case_number", maintain_order=True)
+        .agg(pl.col(CASE).first(), pl.col(ACTIVITY).alias("trace"))
+        .drop("_case_number")
+        .sort(CASE)
+    )
 
 
 def replay_log(log: EventLog, net: PetriNet) -> tuple[pl.DataFrame, LogFitness]:

@@ -29,6 +29,7 @@ from keel.analytics.process_mining.log import (
     CASE,
     TIMESTAMP,
     EventLog,
+    case_number,
     seconds_between,
 )
 
@@ -206,8 +207,9 @@ def _cases(log: EventLog, *, with_variant: bool = False) -> pl.DataFrame:
         aggregations.append(pl.lit(None).alias("_variant"))
     return (
         log.frame.lazy()
-        .group_by(CASE, maintain_order=True)
-        .agg(aggregations)
+        .with_columns(case_number())
+        .group_by("_case_number", maintain_order=True)
+        .agg(pl.col(CASE).first(), *aggregations)
         .with_columns(
             seconds_between(pl.col("end"), pl.col("start")).alias("duration")
         )

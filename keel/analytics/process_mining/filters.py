@@ -24,7 +24,7 @@ from typing import Literal
 import polars as pl
 
 from keel.analytics.process_mining.discovery import case_durations, frequency_dfg, variants
-from keel.analytics.process_mining.log import ACTIVITY, CASE, TIMESTAMP, EventLog
+from keel.analytics.process_mining.log import ACTIVITY, CASE, TIMESTAMP, EventLog, case_number
 
 __all__ = [
     "filter_activities",
@@ -123,7 +123,12 @@ def filter_variants(
     2
     """
     wanted = {tuple(variant) for variant in chosen}
-    sequences = log.frame.group_by(CASE, maintain_order=True).agg(pl.col(ACTIVITY))
+    sequences = (
+        log.frame.with_columns(case_number())
+        .group_by("_case_number", maintain_order=True)
+        .agg(pl.col(CASE).first(), pl.col(ACTIVITY))
+        .drop("_case_number")
+    )
     cases = [
         case
         for case, sequence in sequences.iter_rows()

@@ -27,7 +27,15 @@ from datetime import datetime
 
 import polars as pl
 
-__all__ = ["ACTIVITY", "CASE", "TIMESTAMP", "EventLog", "EventLogError", "seconds_between"]
+__all__ = [
+    "ACTIVITY",
+    "CASE",
+    "TIMESTAMP",
+    "EventLog",
+    "EventLogError",
+    "case_number",
+    "seconds_between",
+]
 
 CASE = "case_id"
 ACTIVITY = "activity"
@@ -136,6 +144,17 @@ class EventLog:
     def attributes(self) -> list[str]:
         """The attribute columns beyond case, activity and timestamp."""
         return [name for name in self.frame.columns if name not in _CORE]
+
+
+def case_number() -> pl.Expr:
+    """1, 2, 3... per case in EventLog order, flagged as sorted so group-bys take the fast path.
+
+    >>> log = EventLog.from_rows([("b", "x", "2024-01-01T00:00Z"), ("b", "y", "2024-01-01T01:00Z")])
+    >>> log.frame.select(case_number()).to_series().to_list()
+    [1, 1]
+    """
+    changed = (pl.col(CASE) != pl.col(CASE).shift(1)).fill_null(True)
+    return changed.cast(pl.UInt32).cum_sum().set_sorted().alias("_case_number")
 
 
 def _in_case_order(frame: pl.DataFrame) -> pl.DataFrame:
