@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "keel.orders",
     "keel.simulation",
     "keel.planning",
+    "keel.processes",
     "keel.web",
 ]
 
