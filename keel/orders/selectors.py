@@ -6,6 +6,7 @@ rows come through ``select_related`` and per-order totals through annotations.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -18,13 +19,16 @@ from django.db.models import (
     DecimalField,
     ExpressionWrapper,
     F,
+    OuterRef,
     Q,
     QuerySet,
+    Subquery,
     Sum,
     Value,
     When,
 )
 from django.db.models.functions import Coalesce
+from django.db.models.lookups import GreaterThan
 from django.utils import timezone
 
 from keel.core.money import Money
@@ -100,6 +104,39 @@ def order(*, actor: Any, pk: int, action: str = VIEW_ORDER.code) -> SalesOrder |
     return orders(actor=actor, action=action).filter(pk=pk).first()
 
 
+# The queue's totals; ``QUEUE_TOTAL_KEYS`` are computed for a page of rows at a time
+# (``with_queue_totals``) unless a list sorts or exports by them.
+QUEUE_TOTAL_KEYS = frozenset({"line_count", "quantity_total", "allocated_total", "packed_total", "shipped_total",
+                              "backordered_total"})
+
+
+def with_queue_totals(rows: QuerySet[SalesOrder]) -> QuerySet[SalesOrder]:
+    """The line totals of ``with_totals`` and what allocation could not cover yet."""
+    return with_totals(rows).annotate(
+        backordered_total=ExpressionWrapper(F("quantity_total") - F("allocated_total"),
+                                            output_field=DecimalField(max_digits=18, decimal_places=4)),
+    )
+
+
+def add_queue_totals(orders: Sequence[SalesOrder]) -> None:
+    """Set the ``QUEUE_TOTAL_KEYS`` on already loaded orders (a page): one query."""
+    if not orders:
+        return
+    names = sorted(QUEUE_TOTAL_KEYS)
+    totals = {row["pk"]: row for row in with_queue_totals(
+        SalesOrder.objects.filter(pk__in=[order.pk for order in orders])).values("pk", *names)}
+    for order in orders:
+        for name in names:
+            setattr(order, name, totals[order.pk][name])
+
+
+def _unpacked() -> Subquery:
+    """How much of an order is not packed yet: one index lookup of its lines."""
+    lines = (SalesOrderLine.objects.filter(order=OuterRef("pk")).order_by().values("order")
+             .annotate(unpacked=Sum(F("quantity") - F("packed_quantity"))).values("unpacked"))
+    return Subquery(lines, output_field=DecimalField(max_digits=18, decimal_places=4))
+
+
 def fulfillment_queue(
     *, actor: Any, today: date | None = None, site_code: str | None = None, flag: str | None = None,
     search: str | None = None,
@@ -109,26 +146,26 @@ def fulfillment_queue(
     ``is_late``: promised to ship before today and not yet (fully) shipped.
     ``is_at_risk``: promised to ship today or tomorrow and not yet fully packed.
     ``today`` defaults to the current date in the active time zone; pass it for a fixed
-    answer. One query, however many orders.
+    answer. One query, however many orders: the flags need no totals (at risk reads the
+    lines of the orders due today or tomorrow only), so the page is an ordered scan of an
+    index over open orders. Line totals come from ``with_queue_totals`` or, for a page,
+    ``add_queue_totals``.
     """
     today = today or timezone.localdate()
     tomorrow = today + timedelta(days=1)
-    rows = with_totals(orders(actor=actor, site_code=site_code, search=search).filter(status__in=OPEN_STATUSES))
+    rows = orders(actor=actor, site_code=site_code, search=search).filter(status__in=sorted(OPEN_STATUSES))
+    # The date test comes first, so the lines are read only for orders due today or tomorrow.
+    due_soon = Q(promised_ship_on__gte=today) & Q(promised_ship_on__lte=tomorrow)
     rows = rows.annotate(
-        backordered_total=ExpressionWrapper(F("quantity_total") - F("allocated_total"),
-                                            output_field=DecimalField(max_digits=18, decimal_places=4)),
         is_late=Case(When(promised_ship_on__lt=today, then=Value(True)), default=Value(False),
                      output_field=BooleanField()),
-        is_at_risk=Case(
-            When(Q(promised_ship_on__gte=today, promised_ship_on__lte=tomorrow, packed_total__lt=F("quantity_total")),
-                 then=Value(True)),
-            default=Value(False), output_field=BooleanField(),
-        ),
+        is_at_risk=Case(When(due_soon & Q(GreaterThan(_unpacked(), 0)), then=Value(True)),
+                        default=Value(False), output_field=BooleanField()),
     )
     if flag == "late":
-        rows = rows.filter(is_late=True)
+        rows = rows.filter(promised_ship_on__lt=today)
     elif flag == "at_risk":
-        rows = rows.filter(is_at_risk=True)
+        rows = rows.filter(due_soon, is_at_risk=True)
     elif flag == "on_hold":
         rows = rows.filter(is_on_hold=True)
     return rows.order_by(F("promised_ship_on").asc(nulls_last=True), "number")
