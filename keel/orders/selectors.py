@@ -19,16 +19,13 @@ from django.db.models import (
     DecimalField,
     ExpressionWrapper,
     F,
-    OuterRef,
     Q,
     QuerySet,
-    Subquery,
     Sum,
     Value,
     When,
 )
 from django.db.models.functions import Coalesce
-from django.db.models.lookups import GreaterThan
 from django.utils import timezone
 
 from keel.core.money import Money
@@ -130,11 +127,18 @@ def add_queue_totals(orders: Sequence[SalesOrder]) -> None:
             setattr(order, name, totals[order.pk][name])
 
 
-def _unpacked() -> Subquery:
-    """How much of an order is not packed yet: one index lookup of its lines."""
-    lines = (SalesOrderLine.objects.filter(order=OuterRef("pk")).order_by().values("order")
-             .annotate(unpacked=Sum(F("quantity") - F("packed_quantity"))).values("unpacked"))
-    return Subquery(lines, output_field=DecimalField(max_digits=18, decimal_places=4))
+def _at_risk(today: date, tomorrow: date) -> QuerySet[SalesOrderLine]:
+    """Ids of the open orders due today or tomorrow with something not packed yet.
+
+    A small set, read once per query (through the index over open orders by promise),
+    whatever the size of the queue.
+    """
+    return (
+        SalesOrderLine.objects.filter(order__status__in=sorted(OPEN_STATUSES), order__promised_ship_on__gte=today,
+                                      order__promised_ship_on__lte=tomorrow)
+        .order_by().values("order_id").annotate(unpacked=Sum(F("quantity") - F("packed_quantity")))
+        .filter(unpacked__gt=0).values("order_id")
+    )
 
 
 def fulfillment_queue(
@@ -147,25 +151,23 @@ def fulfillment_queue(
     ``is_at_risk``: promised to ship today or tomorrow and not yet fully packed.
     ``today`` defaults to the current date in the active time zone; pass it for a fixed
     answer. One query, however many orders: the flags need no totals (at risk reads the
-    lines of the orders due today or tomorrow only), so the page is an ordered scan of an
-    index over open orders. Line totals come from ``with_queue_totals`` or, for a page,
-    ``add_queue_totals``.
+    lines of the orders due today or tomorrow only, once), so the page is an ordered scan
+    of an index over open orders. Line totals come from ``with_queue_totals`` or, for a
+    page, ``add_queue_totals``.
     """
     today = today or timezone.localdate()
     tomorrow = today + timedelta(days=1)
     rows = orders(actor=actor, site_code=site_code, search=search).filter(status__in=sorted(OPEN_STATUSES))
-    # The date test comes first, so the lines are read only for orders due today or tomorrow.
-    due_soon = Q(promised_ship_on__gte=today) & Q(promised_ship_on__lte=tomorrow)
+    at_risk = _at_risk(today, tomorrow)
     rows = rows.annotate(
         is_late=Case(When(promised_ship_on__lt=today, then=Value(True)), default=Value(False),
                      output_field=BooleanField()),
-        is_at_risk=Case(When(due_soon & Q(GreaterThan(_unpacked(), 0)), then=Value(True)),
-                        default=Value(False), output_field=BooleanField()),
+        is_at_risk=Case(When(pk__in=at_risk, then=Value(True)), default=Value(False), output_field=BooleanField()),
     )
     if flag == "late":
         rows = rows.filter(promised_ship_on__lt=today)
     elif flag == "at_risk":
-        rows = rows.filter(due_soon, is_at_risk=True)
+        rows = rows.filter(promised_ship_on__gte=today, promised_ship_on__lte=tomorrow, pk__in=at_risk)
     elif flag == "on_hold":
         rows = rows.filter(is_on_hold=True)
     return rows.order_by(F("promised_ship_on").asc(nulls_last=True), "number")
