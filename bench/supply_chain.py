@@ -90,9 +90,9 @@ def main() -> None:
     # The stock summary: per item and site, and company-wide for every item (as post_movements keeps it)
     site_of = {place.pk: place.site_id for place in places}
     summary: dict[tuple[int, int | None], Decimal] = defaultdict(Decimal, {(item_id, None): Decimal(0) for item_id in item_ids})
-    for (item_id, place_id), value in sums.items():
-        summary[(item_id, site_of[place_id])] += value
-        summary[(item_id, None)] += value
+    for (item_id, place_id), amount in sums.items():
+        summary[(item_id, site_of[place_id])] += amount
+        summary[(item_id, None)] += amount
     ItemStock.objects.bulk_create(
         [ItemStock(item_id=item_id, site_id=site_id, on_hand=value) for (item_id, site_id), value in summary.items()], batch_size=10000
     )

@@ -127,7 +127,7 @@ def add_queue_totals(orders: Sequence[SalesOrder]) -> None:
             setattr(order, name, totals[order.pk][name])
 
 
-def _at_risk(today: date, tomorrow: date) -> QuerySet[SalesOrderLine]:
+def _at_risk(today: date, tomorrow: date) -> QuerySet[SalesOrderLine, dict[str, Any]]:
     """Ids of the open orders due today or tomorrow with something not packed yet.
 
     A small set, read once per query (through the index over open orders by promise),
