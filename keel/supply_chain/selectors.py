@@ -24,6 +24,7 @@ from django.db.models import (
     Sum,
     Value,
 )
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from keel.supply_chain.choices import PurchaseOrderStatus
@@ -63,7 +64,7 @@ def with_stock_totals(rows: QuerySet[Item], *, actor: Any) -> QuerySet[Item]:
 
     A company-wide actor reads each item's company-wide row through an inner join, so a
     list sorted by a total is an ordered index scan; a site-scoped actor sums the rows of
-    its sites (``None`` where the item has no stock there).
+    its sites (zero where the item has no stock there).
     """
     reach = actor.reach()
     if reach.is_company_wide:
@@ -78,8 +79,11 @@ def with_stock_totals(rows: QuerySet[Item], *, actor: Any) -> QuerySet[Item]:
     rows = rows.alias(
         site_stock=FilteredRelation("stock_summaries", condition=Q(stock_summaries__site_id__in=sorted(reach.site_ids)))
     )
-    return rows.annotate(on_hand_total=Sum("site_stock__on_hand"), reserved_total=Sum("site_stock__reserved"),
-                         available_total=Sum("site_stock__available"))
+    # Zero where the item has no stock at these sites, so it sorts with the zeros on every database.
+    return rows.annotate(**{
+        name: Coalesce(Sum(f"site_stock__{column}"), Value(Decimal(0)), output_field=DecimalField(max_digits=18, decimal_places=4))
+        for name, column in (("on_hand_total", "on_hand"), ("reserved_total", "reserved"), ("available_total", "available"))
+    })
 
 
 def locations(*, actor: Any, action: str = VIEW_ITEM.code) -> QuerySet[Location]:
