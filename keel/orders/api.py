@@ -416,6 +416,7 @@ def cancel_order(request: HttpRequest, order_id: int, payload: ReasonIn) -> dict
 def fulfillment_queue(request: HttpRequest, filters: Query[QueueQuery], page: Query[PageParams]) -> dict[str, Any]:
     rows = selectors.fulfillment_queue(actor=_actor(request), today=filters.today, site_code=filters.site, flag=filters.flag)
     result = paginate(rows, page)
+    selectors.add_queue_totals(result["items"])
     result["items"] = [{
         **summary_out(order), "quantity": _four_places(order.quantity_total),
         "allocated": _four_places(order.allocated_total), "backordered": _four_places(order.backordered_total),

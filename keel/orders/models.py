@@ -17,7 +17,14 @@ from django.db.models import F, Q
 from keel.core import clock
 from keel.core.money import Money
 from keel.core.scoping import RestrictedManager
-from keel.orders.choices import ChannelKind, LineStatus, OrderStatus, PickListStatus, ShipmentStatus
+from keel.orders.choices import (
+    OPEN_STATUSES,
+    ChannelKind,
+    LineStatus,
+    OrderStatus,
+    PickListStatus,
+    ShipmentStatus,
+)
 
 ZERO = Decimal(0)
 
@@ -135,6 +142,9 @@ class SalesOrder(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        # The fulfillment queue: open orders by promised ship date (nulls last) and number.
+        indexes = [models.Index(fields=["promised_ship_on", "number"], condition=Q(status__in=sorted(OPEN_STATUSES)),
+                                name="sales_order_queue")]
         constraints = [
             models.CheckConstraint(
                 condition=Q(is_on_hold=True, status=OrderStatus.ON_HOLD) | (Q(is_on_hold=False) & ~Q(status=OrderStatus.ON_HOLD)),

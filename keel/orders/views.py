@@ -107,7 +107,8 @@ def queue_view(request: HttpRequest) -> HttpResponse:
     rows = selectors.fulfillment_queue(actor=request.user, site_code=site_code, flag=request.GET.get("flag") or None)
     listing = Listing(request=request, queryset=rows, columns=QUEUE_COLUMNS,
                       search_fields=("number", "customer__name", "customer__code", "customer_reference"),
-                      export_name="fulfillment-queue")
+                      export_name="fulfillment-queue", aggregates=selectors.with_queue_totals,
+                      aggregate_keys=selectors.QUEUE_TOTAL_KEYS)
     export = _export(request, listing, "sales_order")
     if export is not None:
         return export

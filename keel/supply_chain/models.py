@@ -156,6 +156,50 @@ class StockBalance(models.Model):
         return self.on_hand - self.reserved
 
 
+class ItemStock(models.Model):
+    """The stock of one item summed over its balances: at one site, or company-wide when
+    ``site`` is empty.
+
+    A summary, kept so that lists can sort items by stock with an index instead of summing
+    every balance. Every item has its company-wide row from creation. Like the balances, it
+    changes only in ``services.post_movements``, in the same transaction and under row
+    locks taken after the balances' (``keel check-ledger`` proves it equals the ledger).
+    """
+
+    item = models.ForeignKey(Item, on_delete=models.PROTECT, related_name="stock_summaries")
+    site = models.ForeignKey("organization.Site", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+                             help_text="Empty for the company-wide total")
+    on_hand = models.DecimalField(max_digits=18, decimal_places=4, default=Decimal(0))
+    reserved = models.DecimalField(max_digits=18, decimal_places=4, default=Decimal(0))
+    available = models.GeneratedField(
+        expression=models.F("on_hand") - models.F("reserved"),
+        output_field=models.DecimalField(max_digits=18, decimal_places=4), db_persist=True,
+    )
+    updated_at = models.DateTimeField(default=clock.now)
+
+    objects = RestrictedManager()
+    scope_site_field = "site"  # company-wide rows belong to no site: company-wide actors only
+
+    class Meta:
+        ordering = ["item", "site"]
+        constraints = [
+            models.UniqueConstraint(fields=["item", "site"], condition=models.Q(site__isnull=False),
+                                    name="item_stock_unique_site"),
+            models.UniqueConstraint(fields=["item"], condition=models.Q(site__isnull=True),
+                                    name="item_stock_unique_company"),
+            models.CheckConstraint(condition=models.Q(reserved__gte=0), name="item_stock_reserved_not_negative"),
+        ]
+        # The item list sorts by a company-wide total with the item as tie-breaker.
+        indexes = [
+            models.Index(fields=[name, "item"], condition=models.Q(site__isnull=True), name=f"item_stock_company_{name}")
+            for name in ("on_hand", "reserved", "available")
+        ]
+
+    def __str__(self) -> str:
+        where = f"site {self.site_id}" if self.site_id else "company"
+        return f"{self.item_id}@{where}: {self.on_hand} on hand, {self.reserved} reserved"
+
+
 class MovementQuerySet(RestrictedQuerySet["StockMovement"]):
     def update(self, **kwargs: Any) -> int:
         raise AppendOnlyError("Stock movements cannot be changed; post a reversal.")

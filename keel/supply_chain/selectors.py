@@ -12,7 +12,19 @@ from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from django.db.models import Count, DecimalField, F, Min, Prefetch, Q, QuerySet, Sum
+from django.db.models import (
+    Count,
+    DecimalField,
+    F,
+    FilteredRelation,
+    Min,
+    Prefetch,
+    Q,
+    QuerySet,
+    Sum,
+    Value,
+)
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from keel.supply_chain.choices import PurchaseOrderStatus
@@ -47,15 +59,31 @@ def items(*, actor: Any, search: str | None = None, category: str | None = None,
 
 
 def with_stock_totals(rows: QuerySet[Item], *, actor: Any) -> QuerySet[Item]:
-    """Annotate on hand and reserved over the locations the actor may see, in the same query."""
+    """Annotate ``on_hand_total``, ``reserved_total`` and ``available_total`` over the sites
+    the actor may see, from the stock summary (``ItemStock``), in the same query.
+
+    A company-wide actor reads each item's company-wide row through an inner join, so a
+    list sorted by a total is an ordered index scan; a site-scoped actor sums the rows of
+    its sites (zero where the item has no stock there).
+    """
     reach = actor.reach()
-    scope = Q()
-    if not reach.is_company_wide:
-        scope = Q(balances__location__site_id__in=sorted(reach.site_ids))
-    return rows.annotate(
-        on_hand_total=Sum("balances__on_hand", filter=scope),
-        reserved_total=Sum("balances__reserved", filter=scope),
+    if reach.is_company_wide:
+        rows = rows.alias(
+            company_stock=FilteredRelation("stock_summaries", condition=Q(stock_summaries__site__isnull=True))
+        ).filter(company_stock__isnull=False)
+        return rows.annotate(on_hand_total=F("company_stock__on_hand"), reserved_total=F("company_stock__reserved"),
+                             available_total=F("company_stock__available"))
+    if not reach.site_ids:
+        nothing = Value(None, output_field=DecimalField(max_digits=18, decimal_places=4))
+        return rows.annotate(on_hand_total=nothing, reserved_total=nothing, available_total=nothing)
+    rows = rows.alias(
+        site_stock=FilteredRelation("stock_summaries", condition=Q(stock_summaries__site_id__in=sorted(reach.site_ids)))
     )
+    # Zero where the item has no stock at these sites, so it sorts with the zeros on every database.
+    return rows.annotate(**{
+        name: Coalesce(Sum(f"site_stock__{column}"), Value(Decimal(0)), output_field=DecimalField(max_digits=18, decimal_places=4))
+        for name, column in (("on_hand_total", "on_hand"), ("reserved_total", "reserved"), ("available_total", "available"))
+    })
 
 
 def locations(*, actor: Any, action: str = VIEW_ITEM.code) -> QuerySet[Location]:

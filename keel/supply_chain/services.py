@@ -3,8 +3,9 @@
 Stock changes only through ``post_movements`` (and ``reverse_posting``): it validates every
 line, then applies the net change of each balance with one conditional UPDATE, taken in a
 fixed order (item, location, lot) so that concurrent postings never deadlock, and refuses
-the whole posting if any balance would break a rule. Movements, the event and the audit
-record are written in the same transaction.
+the whole posting if any balance would break a rule; then it adds the same changes to the
+item stock summaries (per site and company-wide), locked after the balances. Movements,
+the event and the audit record are written in the same transaction.
 """
 
 from __future__ import annotations
@@ -20,8 +21,8 @@ from typing import Any, NamedTuple
 from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import validate_email
-from django.db import transaction
-from django.db.models import F
+from django.db import connection, transaction
+from django.db.models import F, Q
 from django.utils import timezone
 
 from keel.audit.choices import AuditAction
@@ -50,6 +51,7 @@ from keel.supply_chain.choices import (
 )
 from keel.supply_chain.models import (
     Item,
+    ItemStock,
     Location,
     Lot,
     PriceBreak,
@@ -149,6 +151,7 @@ def create_item(
         price_currency=currencies["price_currency"], lifecycle=lifecycle,
         tracks_lots=tracks_lots, tracks_expiry=tracks_expiry,
     )
+    ItemStock.objects.create(item=item)  # the company-wide stock summary, zero until stock moves
     record_event(activity="Create item", objects=[ObjectRef("item", str(item.pk), "created")], actor=actor,
                  attributes={"sku": item.sku})
     record_audit(actor=actor, action=AuditAction.CREATE, object_type="item", object_id=item.pk,
@@ -340,7 +343,7 @@ def _apply(
         .filter(item_id__in=item_ids, location_id__in=location_ids)
         .order_by("item_id", "location_id", "lot_code", "pk")
     }
-    changed = []
+    changed: list[tuple[int, Decimal, Decimal]] = []
     for key in keys:
         item_id, location_id, lot_code = key
         on_hand_change, reserved_change = net[key]
@@ -360,9 +363,14 @@ def _apply(
                 "The stock movement was refused; nothing changed.",
                 problems=[_problem("quantity", message, row) for row in rows_by_key[key]],
             )
-        balance.on_hand, balance.reserved, balance.updated_at = new_on_hand, new_reserved, now
-        changed.append(balance)
-    StockBalance.objects.bulk_update(changed, ["on_hand", "reserved", "updated_at"], batch_size=500)
+        changed.append((balance.pk, on_hand_change, reserved_change))
+    _add_to_locked_rows(StockBalance, changed, now=now)
+    summary_changes: dict[tuple[int, int | None], list[Decimal]] = defaultdict(lambda: [Decimal(0), Decimal(0)])
+    for (item_id, location_id, _), (on_hand_change, reserved_change) in net.items():
+        for site_id in (locations[location_id].site_id, None):
+            summary_changes[(item_id, site_id)][0] += on_hand_change
+            summary_changes[(item_id, site_id)][1] += reserved_change
+    _change_summaries(summary_changes, now=now)
     posting = Posting(posting_id=uuid.uuid4())
     person = getattr(actor, "person", actor)
     actor_id = getattr(person, "pk", None) if getattr(person, "_meta", None) is not None else None
@@ -401,6 +409,61 @@ def _apply(
     return posting
 
 
+# One statement adds a batch of changes to balances or summaries: the rows are locked and
+# the rules checked on them already, so a relative update is exact, and it costs far less
+# than a CASE per row and column (bulk_update). VALUES columns are column1..column3 on
+# both PostgreSQL and SQLite (3.33+ for UPDATE ... FROM).
+ADD_CHANGES_SQL = """
+UPDATE {table}
+SET on_hand = {table}.on_hand + changes.column2,
+    reserved = {table}.reserved + changes.column3,
+    updated_at = %s
+FROM (VALUES {values}) AS changes
+WHERE {table}.id = changes.column1
+"""
+CHANGE_VALUE = "(CAST(%s AS BIGINT), CAST(%s AS NUMERIC(18, 4)), CAST(%s AS NUMERIC(18, 4)))"
+
+
+def _summary_key(key: tuple[int, int | None]) -> tuple[int, int]:
+    """Item, then site, the company-wide row first: the order summaries are locked in."""
+    return key[0], -1 if key[1] is None else key[1]
+
+
+def _change_summaries(changes: dict[tuple[int, int | None], list[Decimal]], *, now: datetime) -> None:
+    """Add a posting's net changes to the item stock summaries (per site and company-wide).
+
+    Called with the posting's balances already locked: every posting locks its balances
+    first, then its summaries, each in key order, so that concurrent postings queue instead
+    of deadlocking. The rules were checked on the balances; a summary is only their sum.
+    """
+    keys = sorted(changes, key=_summary_key)
+    item_ids = {item_id for item_id, _ in keys}
+    site_ids = {site_id for _, site_id in keys if site_id is not None}
+    scope = Q(item_id__in=item_ids) & (Q(site_id__in=site_ids) | Q(site__isnull=True))
+    existing = set(ItemStock.objects.filter(scope).values_list("item_id", "site_id"))
+    ItemStock.objects.bulk_create(
+        [ItemStock(item_id=item_id, site_id=site_id) for item_id, site_id in keys if (item_id, site_id) not in existing],
+        ignore_conflicts=True,
+    )
+    locked: dict[tuple[int, int | None], int] = {
+        (item_id, site_id): pk
+        for pk, item_id, site_id in ItemStock.objects.select_for_update().filter(scope)
+        .order_by("item_id", F("site_id").asc(nulls_first=True), "pk").values_list("pk", "item_id", "site_id")
+    }
+    _add_to_locked_rows(ItemStock, [(locked[key], changes[key][0], changes[key][1]) for key in keys], now=now)
+
+
+def _add_to_locked_rows(model: type[StockBalance] | type[ItemStock],
+                        rows: Sequence[tuple[int, Decimal, Decimal]], *, now: datetime) -> None:
+    """Add (id, on hand change, reserved change) to rows the transaction has locked."""
+    table = model._meta.db_table
+    for start in range(0, len(rows), 500):
+        batch = rows[start:start + 500]
+        with connection.cursor() as cursor:
+            cursor.execute(ADD_CHANGES_SQL.format(table=table, values=", ".join([CHANGE_VALUE] * len(batch))),
+                           [now, *(value for row in batch for value in row)])
+
+
 def _problem(field_name: str, message: str, row: int) -> FieldProblem:
     return FieldProblem(field=field_name, message=message, row=row)
 
@@ -435,10 +498,24 @@ def reverse_posting(*, actor: Any, posting_id: uuid.UUID, note: str = "") -> Pos
 
 @dataclass(frozen=True, slots=True)
 class LedgerProblem:
+    """A balance (``location_id`` set) or a stock summary row (``site_id``, or neither for
+    the company-wide row) that disagrees with the ledger or breaks a rule."""
+
     item_id: int
-    location_id: int
+    location_id: int | None
     lot_code: str
     problem: str
+    site_id: int | None = None
+
+    @property
+    def place(self) -> str:
+        if self.location_id is not None:
+            return f"location {self.location_id}" + (f" lot {self.lot_code}" if self.lot_code else "")
+        return f"site {self.site_id} (stock summary)" if self.site_id is not None else "company-wide (stock summary)"
+
+    @property
+    def is_summary(self) -> bool:
+        return self.location_id is None
 
 
 LEDGER_SQL = """
@@ -459,6 +536,32 @@ FROM ledger l
 LEFT JOIN supply_chain_stockbalance b
        ON l.item_id = b.item_id AND l.location_id = b.location_id AND l.lot_code = b.lot_code
 WHERE b.id IS NULL AND (ROUND(l.on_hand, 4) <> 0 OR ROUND(l.reserved, 4) <> 0)
+"""
+
+# The stock summary per item and site, and company-wide for every item, against the
+# ledger. A missing company-wide row is a problem even at zero: every item has one.
+SUMMARY_SQL = """
+WITH site_ledger AS (
+    SELECT m.item_id, loc.site_id, SUM(m.quantity) AS on_hand, SUM(m.reserved_quantity) AS reserved
+    FROM supply_chain_stockmovement m JOIN supply_chain_location loc ON loc.id = m.location_id
+    GROUP BY m.item_id, loc.site_id
+), ledger AS (
+    SELECT item_id, site_id, on_hand, reserved FROM site_ledger
+    UNION ALL
+    SELECT i.id, NULL, COALESCE(SUM(sl.on_hand), 0), COALESCE(SUM(sl.reserved), 0)
+    FROM supply_chain_item i LEFT JOIN site_ledger sl ON sl.item_id = i.id
+    GROUP BY i.id
+)
+SELECT s.item_id, s.site_id, s.on_hand, s.reserved, COALESCE(l.on_hand, 0), COALESCE(l.reserved, 0)
+FROM supply_chain_itemstock s
+LEFT JOIN ledger l ON l.item_id = s.item_id AND COALESCE(l.site_id, 0) = COALESCE(s.site_id, 0)
+WHERE ROUND(s.on_hand - COALESCE(l.on_hand, 0), 4) <> 0
+   OR ROUND(s.reserved - COALESCE(l.reserved, 0), 4) <> 0
+UNION ALL
+SELECT l.item_id, l.site_id, NULL, NULL, l.on_hand, l.reserved
+FROM ledger l
+LEFT JOIN supply_chain_itemstock s ON l.item_id = s.item_id AND COALESCE(l.site_id, 0) = COALESCE(s.site_id, 0)
+WHERE s.id IS NULL AND (l.site_id IS NULL OR ROUND(l.on_hand, 4) <> 0 OR ROUND(l.reserved, 4) <> 0)
 """
 
 RULES_SQL = """
@@ -482,12 +585,11 @@ def _number(value: object) -> str:
 
 
 def check_ledger() -> list[LedgerProblem]:
-    """Every cached balance equals the sum of its ledger, and no balance breaks a rule.
+    """Every cached balance and stock summary equals the sum of its ledger, and no balance
+    breaks a rule.
 
-    Two set-based queries, whatever the size of the ledger.
+    Three set-based queries, whatever the size of the ledger.
     """
-    from django.db import connection
-
     found: list[LedgerProblem] = []
     with connection.cursor() as cursor:
         cursor.execute(LEDGER_SQL)
@@ -499,6 +601,15 @@ def check_ledger() -> list[LedgerProblem]:
                 detail = (f"cached {_number(on_hand)} on hand / {_number(reserved)} reserved, "
                           f"ledger {_number(ledger_on_hand)} on hand / {_number(ledger_reserved)} reserved")
             found.append(LedgerProblem(item_id, location_id, lot_code, detail))
+        cursor.execute(SUMMARY_SQL)
+        for item_id, site_id, on_hand, reserved, ledger_on_hand, ledger_reserved in cursor.fetchall():
+            if on_hand is None:
+                detail = (f"no stock summary; the ledger sums to {_number(ledger_on_hand)} on hand, "
+                          f"{_number(ledger_reserved)} reserved")
+            else:
+                detail = (f"summary {_number(on_hand)} on hand / {_number(reserved)} reserved, "
+                          f"ledger {_number(ledger_on_hand)} on hand / {_number(ledger_reserved)} reserved")
+            found.append(LedgerProblem(item_id, None, "", detail, site_id=site_id))
         cursor.execute(RULES_SQL)
         for item_id, location_id, lot_code, on_hand, reserved, _ in cursor.fetchall():
             found.append(LedgerProblem(item_id, location_id, lot_code,

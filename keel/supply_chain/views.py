@@ -9,7 +9,6 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
-from django.db.models import DecimalField, ExpressionWrapper, F
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -82,10 +81,7 @@ def items_view(request: HttpRequest) -> HttpResponse:
                            lifecycle=request.GET.get("lifecycle") or None)
 
     def stock_totals(queryset: Any) -> Any:
-        return selectors.with_stock_totals(queryset, actor=request.user).annotate(
-            available_total=ExpressionWrapper(F("on_hand_total") - F("reserved_total"),
-                                              output_field=DecimalField(max_digits=18, decimal_places=4))
-        )
+        return selectors.with_stock_totals(queryset, actor=request.user)
 
     listing = Listing(request=request, queryset=rows, columns=ITEM_COLUMNS, search_fields=("sku", "name"),
                       default_sort="sku", export_name="items", aggregates=stock_totals,

@@ -43,6 +43,35 @@ def test_the_queue_page_flags_late_and_at_risk_orders_in_promise_order(
     assert (late.number in late_only, at_risk.number in late_only) == (True, False)
 
 
+@pytest.mark.parametrize("params", [{}, {"flag": "at_risk"}, {"sort": "-quantity_total"}])
+def test_the_queue_page_costs_the_same_queries_for_1_or_20_orders(
+    params: dict[str, str], make_order: Callable[..., SalesOrder], bolt: Item, flour: Item, fulfiller: Person,
+    login: Callable[[Person], Client],
+) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    today = timezone.localdate()
+    client = login(fulfiller)
+    make_order((bolt, 1), (flour, 2), promised_ship_on=today)
+    client.get(reverse("orders:queue"), params)  # warm caches (content types, sessions)
+    with CaptureQueriesContext(connection) as one:
+        first = client.get(reverse("orders:queue"), params).content.decode()
+    for day in range(19):
+        make_order((bolt, 1), (flour, 3), promised_ship_on=today + timedelta(days=day % 2))
+    with CaptureQueriesContext(connection) as twenty:
+        page = client.get(reverse("orders:queue"), params).content.decode()
+    # Then the page costs the same queries: session, person, title, site, department, count,
+    # summary, sites, the page's orders and, unless it is sorted by a total, their totals
+    assert len(one) == len(twenty) == (9 if "sort" in params else 10), [q["sql"][:60] for q in twenty.captured_queries]
+    assert "1 result" in first
+    assert "20 results" in page
+    assert page.count('<span class="badge warn">At risk</span>') == 20
+    # and the totals are the orders' own: 1 + 2 on the first, 1 + 3 on the others
+    assert page.count('<td class="num">3</td>') == 1
+    assert page.count('<td class="num">4</td>') == 19
+
+
 def test_every_list_exports_and_the_export_is_audited(
     make_order: Callable[..., SalesOrder], bolt: Item, acme: Customer, admin: Person, login: Callable[[Person], Client],
 ) -> None:

@@ -141,3 +141,33 @@ def test_item_totals_agree_whether_computed_per_page_or_for_sorting(
         assert ">250.5000<" in page
     assert by_stock.index("FLOUR-25") < by_stock.index("BOLT-M8")
     assert by_sku.index("BOLT-M8") < by_sku.index("FLOUR-25")
+
+
+def test_items_sorted_by_stock_show_the_viewers_sites(
+    stocked: dict[str, Any], flour: Item, vaccine: Item, bin_a: Location, admin: Person,
+    make_person: Callable[..., Person], login: Callable[[Person], Client],
+) -> None:
+    # Given bolts in Dublin (40) and Columbus (60), flour only in Columbus (70, 5 reserved)
+    services.post_movements(actor=None, reason="receipt", lines=[MovementLine(item=flour, location=stocked["far"], quantity=Decimal(70))])
+    services.post_movements(actor=None, reason="reservation",
+                            lines=[MovementLine(item=flour, location=stocked["far"], reserved_quantity=Decimal(5))])
+
+    def rows(client: Client, sort: str) -> list[str]:
+        page = client.get(reverse("supply_chain:items"), {"sort": sort}).content.decode()
+        return sorted(["BOLT-M8", "FLOUR-25", "VAC-1"], key=page.index)
+
+    # When the company-wide administrator sorts by on hand and by available
+    company = login(admin)
+    assert rows(company, "-on_hand_total") == ["BOLT-M8", "FLOUR-25", "VAC-1"]  # 100, 70, 0
+    assert rows(company, "-available_total") == ["BOLT-M8", "FLOUR-25", "VAC-1"]  # 100, 65, 0
+    assert rows(company, "reserved_total") == ["BOLT-M8", "VAC-1", "FLOUR-25"]  # 0, 0 (by key), 5
+    page = company.get(reverse("supply_chain:items"), {"sort": "-on_hand_total"}).content.decode()
+    assert ">100<" in page
+    assert ">65<" in page
+    # Then a Dublin-scoped manager sorts by Dublin's stock only
+    dublin = login(make_person("logistics-manager"))
+    page = dublin.get(reverse("supply_chain:items"), {"sort": "-on_hand_total"}).content.decode()
+    assert ">40<" in page
+    assert ">100<" not in page
+    assert ">70<" not in page
+    assert rows(dublin, "-on_hand_total")[0] == "BOLT-M8"

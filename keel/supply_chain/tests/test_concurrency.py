@@ -23,7 +23,7 @@ from django.test import Client
 
 from keel.organization.models import Person, Site
 from keel.supply_chain import services
-from keel.supply_chain.models import StockBalance, StockMovement
+from keel.supply_chain.models import ItemStock, StockBalance, StockMovement
 from keel.supply_chain.services import MovementLine
 
 POSTINGS = "/api/v1/stock/postings"
@@ -127,6 +127,19 @@ def test_parallel_clients_lose_and_duplicate_nothing(warehouse: dict[str, Any], 
         want = expected[(balance.item.sku, balance.location.site.code, balance.location.code)]
         assert (balance.on_hand, balance.reserved) == (want[0], want[1]), balance
         assert Decimal(0) <= balance.reserved <= balance.on_hand
+    # The stock summaries equal the same sums per item and site, and company-wide
+    summary_expected: dict[tuple[str, str | None], list[Decimal]] = defaultdict(lambda: [Decimal(0), Decimal(0)])
+    for item in warehouse["items"]:
+        for place in warehouse["places"]:
+            want = expected[(item.sku, place.site.code, place.code)]
+            for site_code in (place.site.code, None):
+                summary_expected[(item.sku, site_code)][0] += want[0]
+                summary_expected[(item.sku, site_code)][1] += want[1]
+    summaries = {
+        (row.item.sku, row.site.code if row.site else None): [row.on_hand, row.reserved]
+        for row in ItemStock.objects.select_related("item", "site")
+    }
+    assert summaries == dict(summary_expected)
     assert services.check_ledger() == []
     # Some requests must have been refused for lack of stock, or the test proved little
     assert statuses[422] > 0

@@ -16,6 +16,7 @@ from keel.supply_chain import services
 from keel.supply_chain.models import (
     AppendOnlyError,
     Item,
+    ItemStock,
     Location,
     Lot,
     StockBalance,
@@ -181,6 +182,82 @@ def test_check_ledger_finds_a_tampered_balance(clerk: Any, bolt: Item, bin_a: Lo
     assert errors.getvalue() == (
         f"item {bolt.pk} at location {bin_a.pk}: cached 11 on hand / 0 reserved, ledger 10 on hand / 0 reserved\n"
     )
+
+
+def summaries(item: Item) -> dict[str | None, tuple[Decimal, Decimal, Decimal]]:
+    return {(row.site.code if row.site else None): (row.on_hand, row.reserved, row.available)
+            for row in ItemStock.objects.filter(item=item).select_related("site")}
+
+
+def test_postings_keep_the_stock_summary_per_site_and_company_wide(
+    clerk: Any, bolt: Item, bin_a: Location, bin_b: Location, site_columbus: Any
+) -> None:
+    # Given a new item: its company-wide summary exists at zero
+    assert summaries(bolt) == {None: (q(0), q(0), q(0))}
+    far = services.create_location(actor=None, site=site_columbus, code="C-01")
+    # When stock arrives in two Dublin bins and in Columbus, and some is reserved and shipped
+    services.post_movements(actor=clerk, reason="receipt", lines=[
+        MovementLine(item=bolt, location=bin_a, quantity=q(10)), MovementLine(item=bolt, location=bin_b, quantity=q(5)),
+        MovementLine(item=bolt, location=far, quantity=q(7)),
+    ])
+    services.post_movements(actor=clerk, reason="reservation", lines=[MovementLine(item=bolt, location=bin_b, reserved_quantity=q(4))])
+    shipped = services.post_movements(actor=clerk, reason="shipment",
+                                      lines=[MovementLine(item=bolt, location=far, quantity=q(-2))])
+    # Then the summary holds the sums per site and for the company
+    assert summaries(bolt) == {"dub": (q(15), q(4), q(11)), "cmh": (q(5), q(0), q(5)), None: (q(20), q(4), q(16))}
+    # And a reversal and a refused posting keep it equal to the ledger
+    services.reverse_posting(actor=clerk, posting_id=shipped.posting_id)
+    with pytest.raises(ValidationFailed):
+        services.post_movements(actor=clerk, reason="shipment", lines=[MovementLine(item=bolt, location=bin_b, quantity=q(-2))])
+    assert summaries(bolt) == {"dub": (q(15), q(4), q(11)), "cmh": (q(7), q(0), q(7)), None: (q(22), q(4), q(18))}
+    assert services.check_ledger() == []
+
+
+def test_check_ledger_finds_a_tampered_or_missing_summary(clerk: Any, bolt: Item, flour: Item, bin_a: Location) -> None:
+    receive(clerk, bolt, bin_a, "10")
+    ItemStock.objects.filter(item=bolt, site__isnull=True).update(on_hand=q(12))  # what a bug writing directly would do
+    ItemStock.objects.filter(item=flour).delete()  # an item without its company-wide row
+    errors = io.StringIO()
+    with pytest.raises(CommandError, match="0 balance\\(s\\) and 2 stock summary row\\(s\\) disagree with the ledger"):
+        call_command("check_ledger", stdout=io.StringIO(), stderr=errors)
+    assert sorted(errors.getvalue().splitlines()) == sorted([
+        f"item {bolt.pk} at company-wide (stock summary): summary 12 on hand / 0 reserved, ledger 10 on hand / 0 reserved",
+        f"item {flour.pk} at company-wide (stock summary): no stock summary; the ledger sums to 0 on hand, 0 reserved",
+    ])
+
+
+def test_the_data_migration_fills_the_summary_from_the_balances(
+    clerk: Any, bolt: Item, flour: Item, vaccine: Item, bin_a: Location, bin_b: Location, site_columbus: Any
+) -> None:
+    import importlib
+    from types import SimpleNamespace
+
+    from django.apps import apps
+    from django.db import connection
+
+    far = services.create_location(actor=None, site=site_columbus, code="C-01")
+    services.post_movements(actor=clerk, reason="receipt", lines=[
+        MovementLine(item=bolt, location=bin_a, quantity=q(10)), MovementLine(item=flour, location=bin_b, quantity=q("2.5")),
+        MovementLine(item=bolt, location=far, quantity=q(3)), MovementLine(item=bolt, location=bin_b, quantity=q(1)),
+    ])
+    services.post_movements(actor=clerk, reason="reservation", lines=[MovementLine(item=bolt, location=bin_a, reserved_quantity=q(1))])
+    kept = {item.pk: summaries(item) for item in (bolt, flour, vaccine)}
+    # Given the balances of a ledger written before the summary existed
+    ItemStock.objects.all().delete()
+    migration = importlib.import_module("keel.supply_chain.migrations.0006_fill_item_stock_summary")
+    # When the data migration runs (it needs only the editor's connection)
+    migration.fill(apps, SimpleNamespace(connection=connection))
+    # Then every item has its rows, equal to what postings keep
+    assert {item.pk: summaries(item) for item in (bolt, flour, vaccine)} == kept
+    assert kept == {
+        bolt.pk: {"dub": (q(11), q(1), q(10)), "cmh": (q(3), q(0), q(3)), None: (q(14), q(1), q(13))},
+        flour.pk: {"dub": (q("2.5"), q(0), q("2.5")), None: (q("2.5"), q(0), q("2.5"))},
+        vaccine.pk: {None: (q(0), q(0), q(0))},
+    }
+    assert services.check_ledger() == []
+    # And the reverse migration empties it
+    migration.empty(apps, SimpleNamespace(connection=connection))
+    assert ItemStock.objects.count() == 0
 
 
 def test_items_need_a_currency_with_a_price(db: Any) -> None:

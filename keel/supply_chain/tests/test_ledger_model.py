@@ -20,7 +20,7 @@ from hypothesis.stateful import (
 
 from keel.core.errors import ValidationFailed
 from keel.supply_chain import services
-from keel.supply_chain.models import StockBalance, StockMovement
+from keel.supply_chain.models import ItemStock, StockBalance, StockMovement
 from keel.supply_chain.services import MovementLine
 
 RUNS = itertools.count()
@@ -37,9 +37,11 @@ class LedgerMachine(RuleBasedStateMachine):
         from keel.organization.models import Site
 
         run = next(RUNS)
-        site = Site.objects.create(code=f"model-{run}", name="Model site", country="IE", currency="EUR")
+        # one location at each of two sites, so a site's summary differs from the company's
+        self.sites = [Site.objects.create(code=f"model-{run}-{n}", name="Model site", country="IE", currency="EUR")
+                      for n in range(2)]
         self.items = [services.create_item(actor=None, sku=f"M{run}-{n}", name="Model item") for n in range(2)]
-        self.places = [services.create_location(actor=None, site=site, code=f"L{n}") for n in range(2)]
+        self.places = [services.create_location(actor=None, site=self.sites[n], code=f"L{n}") for n in range(2)]
         self.model: dict[tuple[int, int], list[int]] = {key: [0, 0] for key in KEYS}
         self.postings: list[tuple[Any, list[tuple[tuple[int, int], int, int]]]] = []
 
@@ -111,6 +113,24 @@ class LedgerMachine(RuleBasedStateMachine):
             row = StockBalance.objects.filter(item=self.items[item], location=self.places[place]).first()
             actual = (row.on_hand, row.reserved) if row else (Decimal(0), Decimal(0))
             assert actual == (Decimal(on_hand), Decimal(reserved))
+
+    @invariant()
+    def summaries_match_the_model(self) -> None:
+        if not hasattr(self, "items"):
+            return
+        for item in range(2):
+            expected = {None: [0, 0]}
+            for place in range(2):
+                on_hand, reserved = self.model[(item, place)]
+                expected[self.sites[place].pk] = [on_hand, reserved]
+                expected[None][0] += on_hand
+                expected[None][1] += reserved
+            rows = {row.site_id: row for row in ItemStock.objects.filter(item=self.items[item])}
+            for site_id, (on_hand, reserved) in expected.items():
+                row = rows.get(site_id)
+                actual = (row.on_hand, row.reserved, row.available) if row else (Decimal(0), Decimal(0), Decimal(0))
+                assert actual == (Decimal(on_hand), Decimal(reserved), Decimal(on_hand - reserved)), (item, site_id)
+            assert None in rows  # the company-wide row exists from the item's creation
 
     @invariant()
     def ledger_is_consistent(self) -> None:

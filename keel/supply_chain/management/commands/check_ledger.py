@@ -1,4 +1,4 @@
-"""Prove that every cached stock balance equals the sum of the ledger."""
+"""Prove that every cached stock balance and stock summary equals the sum of the ledger."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from keel.supply_chain.services import check_ledger
 
 
 class Command(BaseCommand):
-    help = "Check that cached stock balances equal the stock ledger and obey the stock rules."
+    help = "Check that cached stock balances and summaries equal the stock ledger and obey the stock rules."
 
     def handle(self, *args: Any, **options: Any) -> None:
         started = time.perf_counter()
@@ -21,11 +21,13 @@ class Command(BaseCommand):
         movements, balances = StockMovement.objects.count(), StockBalance.objects.count()
         if problems:
             for problem in problems[:100]:
-                self.stderr.write(
-                    f"item {problem.item_id} at location {problem.location_id}"
-                    f"{' lot ' + problem.lot_code if problem.lot_code else ''}: {problem.problem}"
-                )
-            raise CommandError(f"{len(problems)} balance(s) disagree with the ledger.")
+                self.stderr.write(f"item {problem.item_id} at {problem.place}: {problem.problem}")
+            summaries = sum(1 for problem in problems if problem.is_summary)
+            message = f"{len(problems) - summaries} balance(s) disagree with the ledger."
+            if summaries:
+                message = (f"{len(problems) - summaries} balance(s) and {summaries} stock summary row(s) "
+                           "disagree with the ledger.")
+            raise CommandError(message)
         self.stdout.write(
             f"The ledger holds: {movements} movements, {balances} balances, all consistent ({seconds:.2f} s)."
         )
