@@ -244,7 +244,7 @@ def test_the_data_migration_fills_the_summary_from_the_balances(
     kept = {item.pk: summaries(item) for item in (bolt, flour, vaccine)}
     # Given the balances of a ledger written before the summary existed
     ItemStock.objects.all().delete()
-    migration = importlib.import_module("keel.supply_chain.migrations.0006_fill_item_stock_summary")
+    migration = importlib.import_module("keel.supply_chain.migrations.0010_fill_item_stock_summary")
     # When the data migration runs (it needs only the editor's connection)
     migration.fill(apps, SimpleNamespace(connection=connection))
     # Then every item has its rows, equal to what postings keep
