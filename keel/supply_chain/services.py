@@ -584,6 +584,36 @@ def _number(value: object) -> str:
     return f"{number:f}"
 
 
+SUMMARY_SITE_ROWS = """
+INSERT INTO {summary} (item_id, site_id, on_hand, reserved, updated_at)
+SELECT b.item_id, loc.site_id, SUM(b.on_hand), SUM(b.reserved), %s
+FROM {balance} b JOIN {location} loc ON loc.id = b.location_id
+GROUP BY b.item_id, loc.site_id
+"""
+SUMMARY_COMPANY_ROWS = """
+INSERT INTO {summary} (item_id, site_id, on_hand, reserved, updated_at)
+SELECT i.id, NULL, COALESCE(SUM(b.on_hand), 0), COALESCE(SUM(b.reserved), 0), %s
+FROM {item} i LEFT JOIN {balance} b ON b.item_id = i.id
+GROUP BY i.id
+"""
+
+
+@transaction.atomic
+def rebuild_stock_summary() -> None:
+    """Recompute the per-item stock summary from the balances, set-based: for data loaded
+    in bulk (the simulator's bulk path, benchmarks), never needed by postings, which keep
+    the summary themselves. ``check_ledger`` proves the result against the ledger."""
+    from keel.supply_chain.models import ItemStock
+
+    names = {"item": Item._meta.db_table, "location": Location._meta.db_table,
+             "balance": StockBalance._meta.db_table, "summary": ItemStock._meta.db_table}
+    now = clock.now()
+    ItemStock.objects.all().delete()
+    with connection.cursor() as cursor:
+        cursor.execute(SUMMARY_SITE_ROWS.format(**names), [now])
+        cursor.execute(SUMMARY_COMPANY_ROWS.format(**names), [now])
+
+
 def check_ledger() -> list[LedgerProblem]:
     """Every cached balance and stock summary equals the sum of its ledger, and no balance
     breaks a rule.
