@@ -203,6 +203,7 @@ class BulkSink(ServiceSink):
         self.is_postgres = connection.vendor == "postgresql"
         self.tz = "+00:00" if self.is_postgres else ""
         self.skip_triggers = False
+        self.pragmas_changed = False
         self.event_types: dict[str, int] = {}
         self.object_types: dict[str, int] = {}
         self.known_objects: dict[str, int] = {}
@@ -249,8 +250,9 @@ class BulkSink(ServiceSink):
                 cursor.execute("SELECT rolsuper FROM pg_roles WHERE rolname = current_user")
                 row = cursor.fetchone()
                 self.skip_triggers = bool(row and row[0])
-        else:
-            with connection.cursor() as cursor:  # outside any transaction: these cannot change inside one
+        elif not connection.in_atomic_block:  # these cannot change inside a transaction (a test's)
+            self.pragmas_changed = True
+            with connection.cursor() as cursor:
                 cursor.execute("PRAGMA foreign_keys = OFF")
                 cursor.execute("PRAGMA synchronous = OFF")
                 cursor.execute("PRAGMA cache_size = -262144")
@@ -816,7 +818,8 @@ class BulkSink(ServiceSink):
             raw.executemany(f"INSERT INTO {model._meta.db_table} ({', '.join(columns)}) VALUES ({marks})", rows)
 
     def restore(self) -> None:
-        if not self.is_postgres and connection.connection is not None:
+        if self.pragmas_changed and connection.connection is not None:
+            self.pragmas_changed = False
             with connection.cursor() as cursor:
                 cursor.execute("PRAGMA foreign_keys = ON")
                 cursor.execute("PRAGMA synchronous = NORMAL")
