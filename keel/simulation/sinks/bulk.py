@@ -42,10 +42,18 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+from django.core.management.color import no_style
 from django.db import connection, transaction
 from django.db.models import Max, Model
 
-from keel.events.models import Event, EventObject, EventObjectLink, EventType, ObjectRelation, ObjectType
+from keel.events.models import (
+    Event,
+    EventObject,
+    EventObjectLink,
+    EventType,
+    ObjectRelation,
+    ObjectType,
+)
 from keel.orders.models import (
     Allocation,
     Customer,
@@ -60,6 +68,7 @@ from keel.orders.models import (
 )
 from keel.simulation.sinks.service import ADDRESS_STREETS, ServiceSink, SimulationDiverged
 from keel.simulation.world import Order, PurchaseOrder, Worker, World
+from keel.supply_chain.models import PurchaseOrder as PurchaseOrderRecord
 from keel.supply_chain.models import (
     PurchaseOrderLine,
     Receipt,
@@ -67,7 +76,6 @@ from keel.supply_chain.models import (
     StockBalance,
     StockMovement,
 )
-from keel.supply_chain.models import PurchaseOrder as PurchaseOrderRecord
 
 # (model, columns): every column is written, since Django's defaults live in Python, not in the schema.
 TABLES: dict[str, tuple[type[Model], tuple[str, ...]]] = {
@@ -215,18 +223,18 @@ class BulkSink(ServiceSink):
         self.balances: dict[tuple[int, int], list[Any]] = {}
         self.postings = 0
         self.stamp_cache: tuple[float, str] = (-1.0, "")
-        self.origin = datetime(2000, 1, 1)
+        self.origin = datetime.fromtimestamp(0, UTC).replace(tzinfo=None)  # naive UTC; the first day, from setup
         self.flushed_at = 0.0
-        self.written: dict[str, int] = {name: 0 for name in TABLES}
+        self.written: dict[str, int] = dict.fromkeys(TABLES, 0)
         self.flush_seconds = 0.0
 
     # --- setup ---------------------------------------------------------------------------
 
     def setup(self, world: World) -> None:
         super().setup(world)  # master data and opening stock through the services
-        self.origin = datetime.combine(world.start, datetime.min.time())
+        self.origin = world.moment(0).replace(tzinfo=None)
         for name, (model, _) in TABLES.items():
-            self.next[name] = (model.objects.aggregate(top=Max("id"))["top"] or 0) + 1
+            self.next[name] = (model._default_manager.aggregate(top=Max("id"))["top"] or 0) + 1
         self.known_objects = dict(EventObject.objects.values_list("ocel_id", "pk"))
         self.object_sites = dict(EventObject.objects.values_list("pk", "site_id"))
         for balance in StockBalance.objects.all():
@@ -510,7 +518,7 @@ class BulkSink(ServiceSink):
 
     def order_shipped(self, t: float, order: Order, worker: Worker, tracking: str, cost: float) -> None:
         world = self.world
-        assert world is not None and self.world is not None
+        assert world is not None
         record: _Open = order.handle
         assert record.package is not None
         actor = self.person_pks[worker.index]
@@ -729,7 +737,7 @@ class BulkSink(ServiceSink):
                 moved = [pk for pk, to in self.moved_sites.items() if to == site and self.object_sites.get(pk) != site]
                 EventObject.objects.filter(pk__in=moved).update(site_id=site)
             with connection.cursor() as cursor:
-                for sql in connection.ops.sequence_reset_sql(_NoStyle(), [model for model, _ in TABLES.values()]):
+                for sql in connection.ops.sequence_reset_sql(no_style(), [model for model, _ in TABLES.values()]):
                     cursor.execute(sql)
         self.restore()
 
@@ -777,13 +785,12 @@ class BulkSink(ServiceSink):
         recorded_at = str(datetime.now(UTC).replace(tzinfo=None)) + self.tz
         events = self.rows["event"]
         if events:
-            self.rows["event"] = [row[:-1] + (recorded_at,) for row in events]
-        with transaction.atomic():
-            with connection.cursor() as cursor:
-                if self.is_postgres:
-                    self.copy_postgres(cursor)
-                else:
-                    self.insert_sqlite(cursor)
+            self.rows["event"] = [(*row[:-1], recorded_at) for row in events]
+        with transaction.atomic(), connection.cursor() as cursor:
+            if self.is_postgres:
+                self.copy_postgres(cursor)
+            else:
+                self.insert_sqlite(cursor)
         for name in TABLES:
             self.written[name] += len(self.rows[name])
             self.rows[name] = []
@@ -815,7 +822,7 @@ class BulkSink(ServiceSink):
                 continue
             model, columns = TABLES[name]
             marks = ", ".join("?" for _ in columns)
-            raw.executemany(f"INSERT INTO {model._meta.db_table} ({', '.join(columns)}) VALUES ({marks})", rows)
+            raw.executemany(f"INSERT INTO {model._meta.db_table} ({', '.join(columns)}) VALUES ({marks})", rows)  # noqa: S608 (fixed names)
 
     def restore(self) -> None:
         if self.pragmas_changed and connection.connection is not None:
@@ -828,12 +835,5 @@ class BulkSink(ServiceSink):
         super().abort()
         self.rows = {name: [] for name in TABLES}
         self.restore()
-
-
-class _NoStyle:
-    """``sequence_reset_sql`` wants a style for colouring SQL; plain text here."""
-
-    def __getattr__(self, name: str) -> Any:
-        return lambda text: text
 
 

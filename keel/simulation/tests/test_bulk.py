@@ -125,7 +125,9 @@ def test_bulk_writes_what_the_services_write() -> None:
 
     # Then the database holds the same facts in the same shape, and the ledger holds
     assert bulk.world.totals == services.world.totals
-    assert bulk.world.totals.backorders > 0 and bulk.world.totals.receipts > 0 and bulk.world.totals.reworked > 0
+    assert bulk.world.totals.backorders > 0
+    assert bulk.world.totals.receipts > 0
+    assert bulk.world.totals.reworked > 0
     assert signature() == expected
     assert check_ledger() == []
     assert orphans() == []
@@ -156,6 +158,6 @@ def test_bulk_counts_match_the_simulation() -> None:
         "Correct address": totals.reworked, "Create customer": totals.customers, "Work shift": totals.shifts,
         "Receive purchase order": totals.receipts, "Create purchase order": totals.purchase_orders,
     }
-    assert sum(sink.written.values()) > 0 and sink.written["event"] > 500
+    assert sink.written["event"] > 500
     assert check_ledger() == []
     assert orphans() == []
