@@ -58,7 +58,8 @@ def main() -> None:
             day_began[0] = now
 
     outcome = simulate(scenario, bulk=True, start=date(2025, 6, 1), progress=progress)
-    peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    peak_mib = usage.ru_maxrss / 1024
     counts = {}
     with connection.cursor() as cursor:
         for label, table in (("orders", "orders_salesorder"), ("order lines", "orders_salesorderline"),
@@ -69,7 +70,8 @@ def main() -> None:
             counts[label] = cursor.fetchone()[0]
     events = counts["events"]
     print(f"simulate(bulk=True): {outcome.seconds:.1f} s, {events / outcome.seconds:,.0f} events/s, "
-          f"peak memory {peak_mib:,.0f} MiB")
+          f"peak memory {peak_mib:,.0f} MiB; this process used {usage.ru_utime + usage.ru_stime:.1f} s of CPU "
+          "(the machine may be shared: compare with the wall time)")
     for label, count in counts.items():
         print(f"  {label:<18} {count:>12,}")
     began = time.perf_counter()
