@@ -1,0 +1,83 @@
+"""The simulator's bulk path at benchmark size (issue 4).
+
+Usage (the database must be empty; a SQLite file is recreated):
+    KEEL_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/keel_bulk .venv/bin/python bench/simulation.py
+    KEEL_DATABASE_URL=sqlite:///$PWD/var/bench-sim.sqlite3 .venv/bin/python bench/simulation.py
+Sizes: KEEL_BENCH_SIM_EVENTS (10000000, about 12.4 events per order), KEEL_BENCH_SIM_DAYS (365).
+
+Runs ``simulate(..., bulk=True)`` on the default scenario, reports the time, events per
+second and peak memory (ru_maxrss), the rows written, then times ``check_ledger``.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import resource
+import sys
+import time
+from datetime import date
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
+os.environ.setdefault("KEEL_DATABASE_URL", f"sqlite:///{ROOT / 'var' / 'bench-sim.sqlite3'}")
+
+EVENTS = int(os.environ.get("KEEL_BENCH_SIM_EVENTS", "10000000"))
+DAYS = int(os.environ.get("KEEL_BENCH_SIM_DAYS", "365"))
+EVENTS_PER_ORDER = 12.4  # measured on the default scenario (order, fulfilment, ledger, shifts, marketing)
+
+
+def main() -> None:
+    url = os.environ["KEEL_DATABASE_URL"]
+    if url.startswith("sqlite:///"):
+        for suffix in ("", "-wal", "-shm"):
+            Path(url.removeprefix("sqlite:///") + suffix).unlink(missing_ok=True)
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection
+
+    from keel.simulation.runner import simulate
+    from keel.simulation.scenario import Scenario
+    from keel.supply_chain.services import check_ledger
+
+    call_command("migrate", verbosity=0)
+    orders_per_day = max(1, round(EVENTS / EVENTS_PER_ORDER / DAYS))
+    scenario = Scenario.load(None, days=DAYS, orders_per_day=orders_per_day, seed=7, start="2025-06-01")
+    print(f"database: {connection.vendor}; {DAYS} days x {orders_per_day} orders a day (target {EVENTS:,} events)")
+    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}")
+    day_began = [time.perf_counter()]
+
+    def progress(day: int, world: object) -> None:
+        if day % 30 == 0:
+            now = time.perf_counter()
+            print(f"  day {day}: {now - day_began[0]:.1f} s for the last 30 days", flush=True)
+            day_began[0] = now
+
+    outcome = simulate(scenario, bulk=True, start=date(2025, 6, 1), progress=progress)
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    peak_mib = usage.ru_maxrss / 1024
+    counts = {}
+    with connection.cursor() as cursor:
+        for label, table in (("orders", "orders_salesorder"), ("order lines", "orders_salesorderline"),
+                             ("events", "events_event"), ("E2O links", "events_eventobjectlink"),
+                             ("objects", "events_eventobject"), ("O2O relations", "events_objectrelation"),
+                             ("ledger movements", "supply_chain_stockmovement"), ("customers", "orders_customer")):
+            cursor.execute(f"SELECT COUNT(*) FROM {table}")  # noqa: S608 (fixed names)
+            counts[label] = cursor.fetchone()[0]
+    events = counts["events"]
+    print(f"simulate(bulk=True): {outcome.seconds:.1f} s, {events / outcome.seconds:,.0f} events/s, "
+          f"peak memory {peak_mib:,.0f} MiB; this process used {usage.ru_utime + usage.ru_stime:.1f} s of CPU "
+          "(the machine may be shared: compare with the wall time)")
+    for label, count in counts.items():
+        print(f"  {label:<18} {count:>12,}")
+    began = time.perf_counter()
+    problems = check_ledger()
+    print(f"check_ledger: {time.perf_counter() - began:.2f} s, {len(problems)} problems")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,163 @@
+"""The bulk path writes what the services write: the same events, links, objects, order
+states and ledger for the same scenario and seed, consistent with ``check_ledger``."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import pytest
+from django.apps import apps
+from django.db import connection, models, transaction
+
+from keel.core.context import RequestMeta, request_meta
+from keel.simulation.runner import simulate
+from keel.simulation.scenario import Scenario
+from keel.supply_chain.services import check_ledger
+
+pytestmark = pytest.mark.django_db
+
+# Small, but with every kind of fact: rework, backorders released by receipts, partial states at the end.
+SCENARIO = {
+    "days": 12, "orders_per_day": 12, "items": 10, "seed": 7,
+    "warehouse": {"min_days": 1, "max_days": 3},
+    "problems": [{"kind": "address_rework", "share": 0.1},
+                 {"kind": "skipped_quality_check", "site": "cmh", "team": "Picking"}],
+}
+START = date(2026, 6, 1)
+
+SIGNATURE_SQL = {
+    "events per activity": """
+        SELECT t.name, COUNT(*), COUNT(e.site_id), COUNT(e.actor_id), COUNT(e.department_id),
+               MIN(e.occurred_at), MAX(e.occurred_at)
+        FROM events_event e JOIN events_eventtype t ON t.id = e.event_type_id GROUP BY t.name""",
+    "links per activity, qualifier and object type": """
+        SELECT t.name, l.qualifier, ot.name, COUNT(*)
+        FROM events_eventobjectlink l JOIN events_event e ON e.id = l.event_id
+        JOIN events_eventtype t ON t.id = e.event_type_id JOIN events_eventobject o ON o.id = l.object_id
+        JOIN events_objecttype ot ON ot.id = o.object_type_id GROUP BY t.name, l.qualifier, ot.name""",
+    "relations": """
+        SELECT l.qualifier, st.name, tt.name, COUNT(*) FROM events_objectrelation l
+        JOIN events_eventobject s ON s.id = l.source_id JOIN events_objecttype st ON st.id = s.object_type_id
+        JOIN events_eventobject o ON o.id = l.target_id JOIN events_objecttype tt ON tt.id = o.object_type_id
+        GROUP BY l.qualifier, st.name, tt.name""",
+    "objects": """
+        SELECT ot.name, COUNT(*), COUNT(o.site_id) FROM events_eventobject o
+        JOIN events_objecttype ot ON ot.id = o.object_type_id GROUP BY ot.name""",
+    "event types": "SELECT name, attributes FROM events_eventtype",
+    "orders": """
+        SELECT status, COUNT(*), COUNT(confirmed_at), COUNT(last_allocated_at), MIN(ship_to_address)
+        FROM orders_salesorder GROUP BY status""",
+    "lines": """
+        SELECT status, COUNT(*), SUM(quantity), SUM(allocated_quantity), SUM(picked_quantity), SUM(packed_quantity),
+               SUM(shipped_quantity) FROM orders_salesorderline GROUP BY status""",
+    "allocations": "SELECT COUNT(*), SUM(quantity), SUM(picked_quantity), SUM(shipped_quantity) FROM orders_allocation",
+    "pick lists": "SELECT status, COUNT(*), COUNT(picked_at) FROM orders_picklist GROUP BY status",
+    "pick lines": "SELECT COUNT(*), SUM(quantity), SUM(picked_quantity) FROM orders_picklistline",
+    "shipments": "SELECT status, COUNT(*), SUM(shipping_cost), COUNT(delivered_at) FROM orders_shipment GROUP BY status",
+    "shipment lines": "SELECT COUNT(*), SUM(quantity) FROM orders_shipmentline",
+    "packages": "SELECT COUNT(*), SUM(weight_kg), COUNT(shipment_id) FROM orders_package",
+    "package lines": "SELECT COUNT(*), SUM(quantity) FROM orders_packageline",
+    "customers": "SELECT COUNT(*), MIN(code), MAX(code), COUNT(channel_id) FROM orders_customer",
+    "movements": """
+        SELECT reason, reference LIKE 'sales_order:%', COUNT(*), SUM(quantity), SUM(reserved_quantity),
+               COUNT(DISTINCT posting), COUNT(actor_id)
+        FROM supply_chain_stockmovement GROUP BY reason, reference LIKE 'sales_order:%'""",
+    "balances": "SELECT COUNT(*), SUM(on_hand), SUM(reserved) FROM supply_chain_stockbalance",
+    "purchase orders": """
+        SELECT status, COUNT(*), COUNT(received_at), COUNT(approved_by_id), COUNT(sent_at)
+        FROM supply_chain_purchaseorder GROUP BY status""",
+    "purchase lines": """
+        SELECT COUNT(*), SUM(ordered_quantity), SUM(received_quantity), SUM(rejected_quantity)
+        FROM supply_chain_purchaseorderline""",
+    "receipts": "SELECT COUNT(*), COUNT(posting), COUNT(received_by_id) FROM supply_chain_receipt",
+    "receipt lines": """
+        SELECT COUNT(*), SUM(accepted_quantity), SUM(rejected_quantity), SUM(open_quantity_before), COUNT(location_id)
+        FROM supply_chain_receiptline""",
+}
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, float) or type(value).__name__ == "Decimal":
+        return f"{float(value):.4f}"
+    return str(value)
+
+
+def signature() -> dict[str, list[tuple[str, ...]]]:
+    """What the database holds, without keys: counts, sums and distinct shapes per table."""
+    found = {}
+    with connection.cursor() as cursor:
+        for name, sql in SIGNATURE_SQL.items():
+            cursor.execute(sql)
+            found[name] = sorted(tuple(_text(value) for value in row) for row in cursor.fetchall())
+    return found
+
+
+def orphans() -> list[str]:
+    """Foreign keys of the simulated tables that point nowhere."""
+    found = []
+    with connection.cursor() as cursor:
+        for label in ("orders", "supply_chain", "events"):
+            for model in apps.get_app_config(label).get_models():
+                for fk in model._meta.concrete_fields:
+                    if not isinstance(fk, models.ForeignKey):
+                        continue
+                    child, parent = model._meta.db_table, fk.related_model._meta.db_table
+                    cursor.execute(f"SELECT COUNT(*) FROM {child} c LEFT JOIN {parent} p ON p.id = c.{fk.column} "  # noqa: S608
+                                   f"WHERE c.{fk.column} IS NOT NULL AND p.id IS NULL")
+                    (count,) = cursor.fetchone()
+                    if count:
+                        found.append(f"{child}.{fk.column}: {count}")
+    return found
+
+
+def test_bulk_writes_what_the_services_write() -> None:
+    # Given the same scenario and seed, simulated once through the services (then rolled back)
+    scenario = Scenario.from_dict(SCENARIO)
+    with request_meta(RequestMeta(channel="simulation")):
+        with transaction.atomic():
+            services = simulate(scenario, start=START)
+            expected = signature()
+            transaction.set_rollback(True)
+
+        # When it is simulated in bulk
+        bulk = simulate(scenario, bulk=True, start=START)
+
+    # Then the database holds the same facts in the same shape, and the ledger holds
+    assert bulk.world.totals == services.world.totals
+    assert bulk.world.totals.backorders > 0
+    assert bulk.world.totals.receipts > 0
+    assert bulk.world.totals.reworked > 0
+    assert signature() == expected
+    assert check_ledger() == []
+    assert orphans() == []
+
+
+def test_bulk_counts_match_the_simulation() -> None:
+    # Given a scenario, when it is simulated in bulk in several small batches
+    scenario = Scenario.from_dict({**SCENARIO, "seed": 11})
+    from keel.simulation.sinks import bulk as bulk_module
+
+    sink = bulk_module.BulkSink(batch_events=500)
+    from keel.simulation.engine import run
+
+    with request_meta(RequestMeta(channel="simulation")):
+        world = run(scenario, sink, start=START)
+
+    # Then every order, customer and event the simulation counted is in the database
+    totals = world.totals
+    with connection.cursor() as cursor:
+        counts = {}
+        for activity in ("Create order", "Ship order", "Confirm delivery", "Correct address", "Create customer",
+                         "Work shift", "Receive purchase order", "Create purchase order"):
+            cursor.execute("SELECT COUNT(*) FROM events_event e JOIN events_eventtype t ON t.id = e.event_type_id "
+                           "WHERE t.name = %s", [activity])
+            counts[activity] = cursor.fetchone()[0]
+    assert counts == {
+        "Create order": totals.orders, "Ship order": totals.shipped, "Confirm delivery": totals.delivered,
+        "Correct address": totals.reworked, "Create customer": totals.customers, "Work shift": totals.shifts,
+        "Receive purchase order": totals.receipts, "Create purchase order": totals.purchase_orders,
+    }
+    assert sink.written["event"] > 500
+    assert check_ledger() == []
+    assert orphans() == []
