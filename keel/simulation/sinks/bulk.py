@@ -76,6 +76,7 @@ from keel.supply_chain.models import (
     StockBalance,
     StockMovement,
 )
+from keel.supply_chain.services import rebuild_stock_summary
 
 # (model, columns): every column is written, since Django's defaults live in Python, not in the schema.
 TABLES: dict[str, tuple[type[Model], tuple[str, ...]]] = {
@@ -733,6 +734,7 @@ class BulkSink(ServiceSink):
                              updated_at=datetime.fromisoformat(updated_at).replace(tzinfo=UTC))
                 for pk, (on_hand, reserved, updated_at) in self.balance_rows()], ["on_hand", "reserved", "updated_at"],
                 batch_size=500)
+            rebuild_stock_summary()  # postings keep the per-item summary; rows written in bulk do not
             for site in sorted(set(self.moved_sites.values())):
                 moved = [pk for pk, to in self.moved_sites.items() if to == site and self.object_sites.get(pk) != site]
                 EventObject.objects.filter(pk__in=moved).update(site_id=site)
