@@ -15,6 +15,9 @@ from keel.core.context import RequestMeta, request_meta
 from keel.organization import services
 from keel.organization.models import Department, JobTitle, Person, Site
 
+# Browser fixtures (chromium, new_page, page) for every app's browser tests.
+pytest_plugins = ["keel.web.tests.browser"]
+
 PASSWORD = "correct horse battery staple"  # noqa: S105 (test fixture)
 
 

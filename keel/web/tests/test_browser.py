@@ -15,18 +15,17 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlparse
 
 import pytest
-from playwright.sync_api import Browser, Page, Playwright, expect, sync_playwright
+from playwright.sync_api import Page, expect
 
-from conftest import PASSWORD, DepartmentFactory, SiteFactory
+from conftest import DepartmentFactory, SiteFactory
 from keel.core.context import RequestMeta, request_meta
 from keel.organization.models import Person, Site
+from keel.web.tests.browser import SCREENSHOTS, path_of, sign_in
 
 # Every test here drives a browser against the live server, which needs real commits
 # (transactional_db). The transactional flush empties every table after each test, and
@@ -37,18 +36,6 @@ pytestmark = [
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
 
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-VIEWPORT = {"width": 1366, "height": 860}
-SCREENSHOTS = Path(__file__).resolve().parents[3] / "docs" / "screenshots"
 SAMPLE_LOG = Path(__file__).resolve().parents[2] / "events" / "samples" / "ocel20_example.jsonocel"
 AREA_NAMES = (
     "Process optimization",
@@ -60,67 +47,6 @@ AREA_NAMES = (
 )
 WRONG_PASSWORD = "That email and password do not match an active account."
 
-
-@pytest.fixture(scope="module")
-def _allow_orm_beside_playwright() -> Iterator[None]:
-    # Playwright's sync API runs an asyncio event loop in this thread (in a greenlet) for
-    # as long as the browser is open, so Django sees a "running event loop" and refuses
-    # ORM calls from the test body and from pytest-django's database setup with
-    # SynchronousOnlyOperation. The test code is plain synchronous code that never runs
-    # inside that loop, so the check is a false alarm here. The variable is set only while
-    # this module's browser is open (test-only) and never in the application.
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-        yield
-
-
-@pytest.fixture(scope="module")
-def chromium(_allow_orm_beside_playwright: None) -> Iterator[Browser]:
-    executable = shutil.which("chromium")
-    if executable is None:
-        message = "Chromium is not installed (apt-get install chromium chromium-driver)"
-        if os.environ.get("CI") == "true":
-            pytest.fail(message)
-        pytest.skip(message)
-    playwright: Playwright
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
-        try:
-            yield browser
-        finally:
-            browser.close()
-
-
-@pytest.fixture
-def new_page(chromium: Browser, live_server: Any) -> Iterator[Callable[[], Page]]:
-    """Open pages in fresh browser contexts (each its own cookie jar) on the live server."""
-    contexts = []
-
-    def open_page() -> Page:
-        context = chromium.new_context(base_url=live_server.url, viewport=VIEWPORT)
-        context.set_default_timeout(10_000)
-        contexts.append(context)
-        return context.new_page()
-
-    yield open_page
-    for context in contexts:
-        context.close()
-
-
-@pytest.fixture
-def page(new_page: Callable[[], Page]) -> Page:
-    return new_page()
-
-
-def sign_in(page: Page, email: str, password: str = PASSWORD) -> None:
-    page.goto("/login/")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Sign in").click()
-
-
-def path_of(page: Page) -> str:
-    return urlparse(page.url).path
 
 
 def test_a_wrong_password_keeps_you_on_the_login_page(page: Page, make_person: Callable[..., Person]) -> None:
