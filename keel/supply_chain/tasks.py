@@ -128,8 +128,8 @@ def run_import_task(*, job_id: int) -> dict[str, Any]:
     if job.token_id is not None:
         # Queued through an API token: the job acts with the token's narrowed actions, and
         # not at all once the token is revoked or expired.
-        token = ApiToken.objects.filter(pk=job.token_id, person_id=job.created_by_id).first()
-        if token is None or not token.is_usable or actor is None:
+        token = ApiToken.objects.filter(pk=job.token_id, person_id=actor.pk).first() if actor else None
+        if token is None or not token.is_usable:
             path.unlink(missing_ok=True)
             _finish(job.pk, ImportJob.Status.FAILED,
                     {"detail": "The API token that queued this import was revoked or has expired; nothing changed."})
