@@ -81,7 +81,7 @@ class Levels:
 def plan_levels(*, history: npt.ArrayLike, lead_time: npt.ArrayLike, lead_time_sd: npt.ArrayLike,
                 minimum: npt.ArrayLike, multiple: npt.ArrayLike, fill_rate: float, review_days: float,
                 order_cycle_days: float, period_days: int = 7, day: int = 0, method: str = "auto",
-                origins: int | None = None) -> Levels:
+                origins: int | None = None, error_over_protection: bool = True) -> Levels:
     """(s, S) levels per item from daily demand history (items x days) and lead times in days.
 
     The history is summed into periods of ``period_days`` days (the most recent complete
@@ -101,17 +101,24 @@ def plan_levels(*, history: npt.ArrayLike, lead_time: npt.ArrayLike, lead_time_s
         raise ValueError(f"at least two periods of {period_days} days of history are needed")
     buckets = daily[:, days - periods * period_days:].reshape(count, periods, period_days).sum(axis=2)
     season = SEASON_LENGTH if period_days == 1 else None
-    horizon = max(1, math.ceil(LEVEL_DAYS / period_days))
+    lead = np.asarray(lead_time, dtype=np.float64) * np.ones(count) / period_days
+    lead_sd = np.asarray(lead_time_sd, dtype=np.float64) * np.ones(count) / period_days
+    review = review_days / period_days
+    level_horizon = max(1, math.ceil(LEVEL_DAYS / period_days))
+    protection_leads = np.ceil(lead + review).astype(np.int64).clip(min=1)
+    horizon = max(level_horizon, int(protection_leads.max()))
     families = method.split("+")
     candidates = [candidate for family in families
                   for candidate in forecasting.candidate_methods(family=family, season_length=season)]
     result = forecasting.forecast(buckets, horizon=horizon, season_length=season, candidates=candidates,
                                   origins=None if origins is None else min(origins, periods - 1))
-    mean = result.forecast.clip(min=0).mean(axis=1)
-    sd = result.one_step_sd
-    lead = np.asarray(lead_time, dtype=np.float64) * np.ones(count) / period_days
-    lead_sd = np.asarray(lead_time_sd, dtype=np.float64) * np.ones(count) / period_days
-    review = review_days / period_days
+    mean = result.forecast[:, :level_horizon].clip(min=0).mean(axis=1)
+    if error_over_protection:
+        # Root mean squared backtest error over the leads the protection interval spans.
+        squares = np.cumsum(result.sigma**2, axis=1) / np.arange(1, horizon + 1)
+        sd = np.sqrt(squares[np.arange(count), protection_leads - 1])
+    else:
+        sd = result.one_step_sd
     floor = np.asarray(minimum, dtype=np.float64) * np.ones(count)
     step = np.asarray(multiple, dtype=np.float64) * np.ones(count)
     quantity = inventory.round_to_supplier(mean * order_cycle_days / period_days, minimum=floor, multiple=step)
@@ -187,6 +194,7 @@ class KeelPolicy:
     lead_time_trend: bool = True
     method: str = "holt+damped"
     origins: int | None = None
+    error_over_protection: bool = True
     # What the runs leave behind, for the benchmark's and the tests' checks.
     plans: list[tuple[int, Levels]] = field(default_factory=list, repr=False)  # (site, levels)
     decisions: list[tuple[int, int, int, int, int]] = field(default_factory=list, repr=False)  # site, day, item, position, quantity
@@ -237,7 +245,8 @@ class KeelPolicy:
             lead_time_sd=supplier_sd[supplier_of], minimum=[item.moq for item in world.items],
             multiple=[item.pack for item in world.items], fill_rate=self.fill_rate,
             review_days=7 / self.working_days, order_cycle_days=self.order_cycle_days,
-            period_days=self.period_days, day=day, method=self.method, origins=self.origins)
+            period_days=self.period_days, day=day, method=self.method, origins=self.origins,
+            error_over_protection=self.error_over_protection)
         self.levels[site] = levels
         self.plans.append((site, levels))
         return levels

@@ -85,8 +85,8 @@ def test_keel_policy_orders_by_min_max_until_it_has_history() -> None:
     assert len(orders_before(plain, 14)) > 0
 
 
-def independent_quantity(run: Replay, policy: KeelPolicy, site: int, day: int, item: int,
-                         position: int) -> tuple[float, float, int]:
+def independent_quantity(run: Replay, policy: KeelPolicy, site: int, day: int, item: int, position: int,
+                         horizon: int) -> tuple[float, float, int]:
     """Reorder point, order-up-to level and quantity from the raw data, by the textbook."""
     world = run.world
     calendar = world.calendars[site]
@@ -101,26 +101,28 @@ def independent_quantity(run: Replay, policy: KeelPolicy, site: int, day: int, i
     weekly = history[len(history) - 7 * weeks:].reshape(weeks, 7).sum(axis=1)
     candidates = [method for family in policy.method.split("+")
                   for method in forecasting.candidate_methods(family=family)]
-    result = forecasting.forecast(weekly[None, :], horizon=2, candidates=candidates)
-    demand = float(result.forecast.clip(min=0).mean())
-    demand_sd = float(result.one_step_sd[0])
+    result = forecasting.forecast(weekly[None, :], horizon=horizon, candidates=candidates)
+    demand = float(result.forecast[0, :2].clip(min=0).mean())
     # Lead times: receipts of this item's supplier within the window, as the sink saw them.
     supplier = world.items[item].supplier
     now = calendar.at(day, world.scenario.warehouse.replenish_hour) / 1440
     seen = [(at - lead, lead) for _, number, at, lead in run.sink.receipts
             if number == supplier and now - policy.lead_time_window_days <= at <= now]
     sent = np.array([row[0] for row in seen])
-    leads = np.array([row[1] for row in seen])
-    assert len(leads) >= 3
-    slope, intercept = np.polyfit(sent, leads, 1)
+    taken = np.array([row[1] for row in seen])
+    assert len(taken) >= 3
+    slope, intercept = np.polyfit(sent, taken, 1)
     if slope > 0:
         lead = intercept + slope * now
-        lead_sd = math.sqrt(((leads - (intercept + slope * sent)) ** 2).sum() / (len(leads) - 2))
+        lead_sd = math.sqrt(((taken - (intercept + slope * sent)) ** 2).sum() / (len(taken) - 2))
     else:
-        lead, lead_sd = leads.mean(), leads.std(ddof=1)
+        lead, lead_sd = taken.mean(), taken.std(ddof=1)
     # (s, S) in weeks: protection interval R + L, fill-rate safety factor by a root finder.
     review = (7 / 6) / 7
     interval = lead / 7 + review
+    # Demand spread: root mean squared backtest error over the leads the interval spans.
+    leads = math.ceil(interval)
+    demand_sd = math.sqrt(float((result.sigma[0, :leads] ** 2).mean()))
     sigma = math.sqrt(interval * demand_sd**2 + demand**2 * (lead_sd / 7) ** 2)
     moq, pack = world.items[item].moq, world.items[item].pack
     quantity = math.ceil(max(demand * policy.order_cycle_days / 7, moq) / pack - 1e-9) * pack
@@ -137,20 +139,24 @@ def test_keel_policy_orders_what_an_independent_calculation_gives() -> None:
     policy = KeelPolicy(warmup_days=28)
     run = replay(scenario, start=START, policy=policy, measure_from_day=28)
     site, day, item, position, quantity = policy.decisions[0]  # its first order after the warm-up
-    reorder_point, order_up_to, expected = independent_quantity(run, policy, site, day, item, position)
     levels = next(levels for number, levels in policy.plans if number == site and levels.day == day)
+    # The forecast horizon covers every item's protection interval (weeks); the same here.
+    horizon = max(2, math.ceil(float((levels.lead_time + levels.review_period).max())))
+    reorder_point, order_up_to, expected = independent_quantity(run, policy, site, day, item, position, horizon)
     assert levels.reorder_point[item] == pytest.approx(reorder_point, rel=1e-9)
     assert levels.order_up_to[item] == pytest.approx(order_up_to, rel=1e-9)
     assert quantity == expected
-    # By hand (weeks): D = 27.927, sd = 9.4095, L = 11.7727 days = 1.6818, sd_L = 0.2272,
-    # R = 1/6, so R + L = 1.8485 and sigma = sqrt(1.8485 x 9.4095^2 + 27.927^2 x 0.2272^2) = 14.28;
-    # Q = 2 weeks x 27.927 = 55.85, raised to the multiple of 10: 60; G(z) = 0.05 x 60 / 14.28
-    # = 0.2101 gives z = 0.461, SS = 6.584; s = 27.927 x 1.8485 + 6.584 = 58.207, S = 118.207;
-    # the position 50 is below s: order 118.207 - 50 = 68.2, rounded up to 70.
+    # By hand (weeks): D = 27.927, sd = 9.9485 (over leads 1 and 2), L = 11.7727 days = 1.6818,
+    # sd_L = 0.2272, R = 1/6, so R + L = 1.8485 and
+    # sigma = sqrt(1.8485 x 9.9485^2 + 27.927^2 x 0.2272^2) = sqrt(182.95 + 40.27) = 14.94;
+    # Q = 2 weeks x 27.927 = 55.85, raised to the multiple of 10: 60; G(z) = 0.05 x 60 / 14.94
+    # = 0.2008 gives z = 0.490, SS = 7.326; s = 27.927 x 1.8485 + 7.326 = 58.948, S = 118.948;
+    # the position 50 is at or below s: order 118.948 - 50 = 68.95, rounded up to 70.
     assert (site, day, item, position, quantity) == (0, 28, 3, 50, 70)
     assert round(float(levels.demand_mean[item]), 3) == 27.927
-    assert round(float(levels.safety_stock[item]), 3) == 6.584
-    assert round(float(levels.reorder_point[item]), 3) == 58.207
+    assert round(float(levels.demand_sd[item]), 4) == 9.9485
+    assert round(float(levels.safety_stock[item]), 3) == 7.326
+    assert round(float(levels.reorder_point[item]), 3) == 58.948
     assert float(levels.order_quantity[item]) == 60.0
 
 
