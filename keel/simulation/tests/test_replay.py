@@ -11,8 +11,10 @@
 
 from __future__ import annotations
 
+import doctest
 import math
 from datetime import date
+from types import ModuleType
 
 import numpy as np
 import pytest
@@ -21,6 +23,8 @@ from scipy.optimize import brentq
 from scipy.stats import norm
 
 from keel.analytics import forecasting
+from keel.simulation import policies
+from keel.simulation import replay as replay_module
 from keel.simulation.digest import log_digest
 from keel.simulation.policies import KeelPolicy
 from keel.simulation.replay import Replay, plan_at_end, replay, replay_metrics
@@ -199,3 +203,8 @@ def test_the_planted_imminent_stockout_is_the_most_urgent_item_at_the_end() -> N
     most_urgent = plan.most_urgent(3)
     assert most_urgent[0]["sku"] == surge_sku(scenario, scenario.problem("imminent_stockout"))
     assert most_urgent[0]["stockout_day"] == 0
+
+
+@pytest.mark.parametrize("module", [policies, replay_module])
+def test_the_examples_in_the_docstrings_run(module: ModuleType) -> None:
+    assert doctest.testmod(module).failed == 0
