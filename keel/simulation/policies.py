@@ -45,7 +45,6 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -266,10 +265,3 @@ class KeelPolicy:
             self.decisions.append((site, day, int(index), int(position[index]), quantity))
         return lines
 
-
-def describe(policy: KeelPolicy) -> dict[str, Any]:
-    """The policy's settings as plain data (for the benchmark's report)."""
-    return {"fill_rate": policy.fill_rate, "warmup_days": policy.warmup_days, "replan_days": policy.replan_days,
-            "history_days": policy.history_days, "period_days": policy.period_days, "order_cycle_days": policy.order_cycle_days,
-            "lead_time_window_days": policy.lead_time_window_days, "min_receipts": policy.min_receipts,
-            "method": policy.method}
