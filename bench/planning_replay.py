@@ -20,7 +20,8 @@ docs/planning.md ("Outcome benchmark").
    item must be the most urgent by projected stockout date.
 
 ``KEEL_BENCH_REPLAY_SEEDS=1,2,3`` also runs the year with other seeds (the policy was
-tuned on seeds 1 to 3, never on 7). The script exits with status 1 when an acceptance
+tuned on the year's seeds 1 to 3 and on exploratory runs of other scenarios; the year's
+seeds 4 to 7 only judge it). The script exits with status 1 when an acceptance
 check fails.
 """
 
