@@ -77,6 +77,8 @@ __all__ = [
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 CACHE_SECONDS = 15 * 60
 CACHE_PREFIX = "processes:v1"
+RATIO_FLOOR_SECONDS = 60.0
+RATIO_MIN_OCCURRENCES = 10
 T = TypeVar("T")
 
 
@@ -337,20 +339,44 @@ def case_duration_table(process_log: ProcessLog) -> list[dict[str, Any]]:
     return analysis(process_log, "case-durations", compute)
 
 
-def bottleneck_table(process_log: ProcessLog, baseline: ProcessLog | None = None) -> list[dict[str, Any]]:
-    """Hand-offs by total waiting time; with a baseline, by the waiting the change added.
+def bottleneck_table(
+    process_log: ProcessLog, baseline: ProcessLog | None = None, *, rank_by: Literal["extra", "ratio"] = "extra",
+) -> list[dict[str, Any]]:
+    """Hand-offs by total waiting time; with a baseline, by how much worse they got.
 
     Without a baseline: ``source, target, frequency, total, mean, share``. With one:
-    ``source, target, frequency, baseline_mean, current_mean, change, extra`` (see
-    :func:`keel.analytics.process_mining.bottleneck_changes`).
+    ``source, target, frequency, baseline_mean, current_mean, change, extra, ratio`` (see
+    :func:`keel.analytics.process_mining.bottleneck_changes`), ranked by ``extra`` (the
+    seconds of waiting the change added) or by ``ratio`` (how many times slower the mean
+    wait is than in the baseline). ``ratio`` adds one minute to both means, so that
+    hand-offs that are instantaneous in the baseline do not divide by zero, and ranks only
+    hand-offs seen at least ten times in both periods, so that a rare arc's noise does not
+    top the list. Long external waits (a carrier's transit, say) dominate totals and
+    absolute changes; the ratio shows where a step's own waiting changed most.
     """
     current = hand_off_log(process_log)
     if baseline is None:
         return analysis(process_log, "bottlenecks",
                         lambda: _rows(bottlenecks(current)) if current.event_count else [])
-    return analysis(process_log, f"bottleneck-changes:{baseline.cache_key}",
-                    lambda: _rows(bottleneck_changes(hand_off_log(baseline), current))
-                    if current.event_count else [])
+
+    def compute() -> list[dict[str, Any]]:
+        if not current.event_count:
+            return []
+        changes = bottleneck_changes(hand_off_log(baseline), current).with_columns(
+            ((pl.col("current_mean") + RATIO_FLOOR_SECONDS) / (pl.col("baseline_mean") + RATIO_FLOOR_SECONDS))
+            .alias("ratio")
+        )
+        if rank_by == "ratio":
+            counts = bottlenecks(hand_off_log(baseline)).select("source", "target", pl.col("frequency").alias("_seen"))
+            changes = (
+                changes.join(counts, on=["source", "target"], how="inner")
+                .filter((pl.col("frequency") >= RATIO_MIN_OCCURRENCES) & (pl.col("_seen") >= RATIO_MIN_OCCURRENCES))
+                .drop("_seen")
+                .sort(["ratio", "source", "target"], descending=[True, False, False])
+            )
+        return _rows(changes)
+
+    return analysis(process_log, f"bottleneck-changes:{rank_by}:{baseline.cache_key}", compute)
 
 
 def rework_table(process_log: ProcessLog) -> list[dict[str, Any]]:

@@ -91,10 +91,11 @@ def list_bottlenecks(request: HttpRequest, process: str, filters: Query[ProcessQ
 
 @router.get("/processes/{process}/bottleneck-changes", response=list[BottleneckChangeOut], action=ACTION,
             summary="Hand-offs ranked by waiting added against a baseline (the previous period, or other weekdays)")
-def bottleneck_changes(request: HttpRequest, process: str, filters: Query[ProcessQuery]) -> list[dict[str, Any]]:
+def bottleneck_changes(request: HttpRequest, process: str, filters: Query[ProcessQuery],
+                       rank_by: Literal["ratio", "extra"] = "ratio") -> list[dict[str, Any]]:
     process_log = _load(request, process, filters)
     baseline = analysis.baseline_for(actor=_actor(request), process=process, filters=process_log.filters)
-    return analysis.bottleneck_table(process_log, baseline=baseline)
+    return analysis.bottleneck_table(process_log, baseline=baseline, rank_by=rank_by)
 
 
 @router.get("/processes/{process}/rework", response=list[ReworkOut], action=ACTION,

@@ -125,7 +125,7 @@ def drawing(data: MapData, *, measure: Measure) -> dict[str, Any]:
         mean = row["mean"] or 0.0
         if measure == "performance":
             ratio = mean / top_mean
-            label = duration_text(row["median"])
+            label = duration_text(row["mean"])
             colour = _mix(SLOW_LOW, SLOW_HIGH, ratio ** 0.6)
         else:
             ratio = row["frequency"] / top_frequency

@@ -93,6 +93,7 @@ class BottleneckChangeOut(Schema):
     current_mean: float
     change: float
     extra: float
+    ratio: float | None = Field(None, description="(mean now + 60 s) / (baseline mean + 60 s)")
 
 
 class ReworkOut(Schema):

@@ -171,7 +171,8 @@ def bottlenecks_view(request: HttpRequest, process: str) -> HttpResponse:
     process_log, context = _page(request, process, "bottlenecks")
     ranked = analysis.bottleneck_table(process_log)
     baseline = analysis.baseline_for(actor=request.user, process=process, filters=process_log.filters)
-    changes = analysis.bottleneck_table(process_log, baseline=baseline)
+    rank_by = "extra" if request.GET.get("rank") == "extra" else "ratio"
+    changes = analysis.bottleneck_table(process_log, baseline=baseline, rank_by=rank_by)
     rework = analysis.rework_table(process_log)
     every = request.GET.get("every", "1d") if request.GET.get("every") in {"1d", "1w", "1mo"} else "1d"
     series = analysis.throughput_table(process_log, every=every)  # type: ignore[arg-type]
@@ -182,9 +183,10 @@ def bottlenecks_view(request: HttpRequest, process: str) -> HttpResponse:
             rows=[[r["activity"], r["cases"], r["rework_cases"], r["repetitions"], r["rework_share"]] for r in rework])
     elif table == "changes":
         exported = _export(request, name=f"{process}-bottleneck-changes", header=[
-            "From", "To", "Times", "Baseline mean (s)", "Current mean (s)", "Change (s)", "Added waiting (s)"],
-            rows=[[r["source"], r["target"], r["frequency"], r["baseline_mean"], r["current_mean"], r["change"], r["extra"]]
-                  for r in changes])
+            "From", "To", "Times", "Baseline mean (s)", "Current mean (s)", "Change (s)", "Added waiting (s)",
+            "Times slower"],
+            rows=[[r["source"], r["target"], r["frequency"], r["baseline_mean"], r["current_mean"], r["change"], r["extra"],
+                   r["ratio"]] for r in changes])
     else:
         exported = _export(request, name=f"{process}-bottlenecks", header=[
             "From", "To", "Times", "Total waiting (s)", "Mean waiting (s)", "Share of waiting"],
@@ -201,6 +203,7 @@ def bottlenecks_view(request: HttpRequest, process: str) -> HttpResponse:
         row["change_text"] = ("+" if (row["change"] or 0) > 0 else "−" if (row["change"] or 0) < 0 else "") + \
             maps.duration_text(abs(row["change"] or 0))
         row["extra_text"] = maps.duration_text(abs(row["extra"] or 0))
+        row["ratio_text"] = "—" if row["ratio"] is None else f"{row['ratio']:.1f}×"
     chart = {
         "type": "line",
         "data": {"labels": [row["period"].strftime("%Y-%m-%d") for row in series],
@@ -209,7 +212,7 @@ def bottlenecks_view(request: HttpRequest, process: str) -> HttpResponse:
         "options": {"plugins": {"legend": {"display": False}}, "scales": {"y": {"beginAtZero": True}}},
     }
     context.update({
-        "ranked": ranked[:25], "changes": changes[:15], "rework": rework, "chart": chart, "every": every,
+        "ranked": ranked[:25], "changes": changes[:15], "rank_by": rank_by, "rework": rework, "chart": chart, "every": every,
         "weekday_label": (analysis.WEEKDAYS[process_log.filters.weekday].capitalize()
                           if process_log.filters.weekday is not None else ""),
         "baseline_label": ("other days of the week" if process_log.filters.weekday is not None
