@@ -10,6 +10,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from django.db import transaction
 from django.test import Client
 
 from keel.events.services import ObjectRef, record_event
@@ -23,6 +24,7 @@ HAPPY = ["Create order", "Confirm order", "Pack order", "Ship order"]
 LOOP = ["Create order", "Confirm order", "Correct address", "Confirm order", "Pack order", "Ship order"]
 
 
+@transaction.atomic
 def add_order(number: int, site: Site, steps: list[str], *, hours: list[float], channel: str = "web") -> None:
     for activity, hour in zip(steps, hours, strict=True):
         record_event(activity=activity, objects=[ObjectRef("sales_order", str(number), "order", site_id=site.pk)],
