@@ -77,6 +77,7 @@ __all__ = [
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 CACHE_SECONDS = 15 * 60
 CACHE_PREFIX = "processes:v1"
+EN_DASH = "\u2013"
 RATIO_FLOOR_SECONDS = 60.0
 RATIO_MIN_OCCURRENCES = 10
 T = TypeVar("T")
@@ -192,7 +193,7 @@ class ProcessLog:
 def _cached(key: str, compute: Callable[[], T]) -> T:
     hit = cache.get(key)
     if hit is not None:
-        return hit  # type: ignore[no-any-return]
+        return hit
     value = compute()
     cache.set(key, value, CACHE_SECONDS)
     return value
@@ -483,7 +484,7 @@ def _kpis(log: EventLog) -> dict[str, float | None]:
         "cases": log.case_count,
         "events": log.event_count,
         "variants": variants(log).height,
-        "median_duration": float(durations.median() or 0.0),
+        "median_duration": float(durations.median() or 0.0),  # type: ignore[arg-type]
         "mean_duration": float(durations.mean() or 0.0),  # type: ignore[arg-type]
         "rework_share": rework_cases / log.case_count,
     }
@@ -538,7 +539,7 @@ def comparison_periods(process_log: ProcessLog) -> tuple[date, date, date, date]
         b_since, b_until = filters.since, filters.until
     else:
         last = process_log.frame.get_column("timestamp").max() if process_log.log.event_count else None
-        b_until = filters.until or (last.date() if isinstance(last, datetime) else date.today())
+        b_until = filters.until or (last.date() if isinstance(last, datetime) else datetime.now(tz=UTC).date())
         b_since = filters.since or (b_until - timedelta(days=29))
     days = (b_until - b_since).days + 1
     a_until = b_since - timedelta(days=1)
@@ -556,7 +557,8 @@ def comparison(*, actor: Any, process: str, filters: Filters) -> Comparison:
     def compute() -> Comparison:
         result = compare(hand_off_log(before) if filters.weekday is not None else before.log,
                          hand_off_log(after) if filters.weekday is not None else after.log,
-                         label_a=f"{a_since:%d %b} – {a_until:%d %b %Y}", label_b=f"{b_since:%d %b} – {b_until:%d %b %Y}")
+                         label_a=f"{a_since:%d %b} {EN_DASH} {a_until:%d %b %Y}",
+                         label_b=f"{b_since:%d %b} {EN_DASH} {b_until:%d %b %Y}")
         return replace(result, periods={"a_since": a_since, "a_until": a_until, "b_since": b_since, "b_until": b_until})
 
     return analysis(after, f"compare:{before.cache_key}", compute)

@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from itertools import pairwise
 
 NODE_WIDTH = 176
 NODE_HEIGHT = 40
@@ -136,7 +137,7 @@ def layout(names: Sequence[str], edges: Sequence[tuple[str, str]], *, sweeps: in
     up: dict[str, list[str]] = defaultdict(list)
     down: dict[str, list[str]] = defaultdict(list)
     for chain in chains:
-        for a, b in zip(chain, chain[1:], strict=False):
+        for a, b in pairwise(chain):
             down[a].append(b)
             up[b].append(a)
     layers: dict[int, list[PlacedNode]] = defaultdict(list)
@@ -217,7 +218,7 @@ def _smooth(points: list[tuple[float, float]], *, backwards: bool) -> str:
     """A path through the points with vertical tangents (cubic Bézier segments)."""
     (x0, y0) = points[0]
     parts = [f"M{x0:.1f},{y0:.1f}"]
-    for (xa, ya), (xb, yb) in zip(points, points[1:], strict=False):
+    for (xa, ya), (xb, yb) in pairwise(points):
         bend = (yb - ya) / 2
         if backwards:
             # Going up: bulge outwards so that the curve does not run through the nodes.

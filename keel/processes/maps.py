@@ -33,6 +33,23 @@ def duration_text(seconds: float | None) -> str:
     return f"{seconds / 86400:.1f} d"
 
 
+MINUS = "\u2212"
+TIMES = "\u00d7"
+EN_DASH = "\u2013"
+
+
+def signed_duration(seconds: float | None) -> str:
+    """A change in time with its sign: +2.0 h, \u22123 min, 0 s.
+
+    >>> [signed_duration(value) for value in (None, 7200, -180, 0)]
+    ['—', '+2.0 h', '\u22123 min', '0 s']
+    """
+    if seconds is None:
+        return "—"
+    sign = "+" if seconds > 0 else MINUS if seconds < 0 else ""
+    return sign + duration_text(abs(seconds))
+
+
 def _mix(low: tuple[int, int, int], high: tuple[int, int, int], ratio: float) -> str:
     ratio = min(max(ratio, 0.0), 1.0)
     red, green, blue = (round(a + (b - a) * ratio) for a, b in zip(low, high, strict=True))

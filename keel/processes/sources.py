@@ -226,7 +226,7 @@ def load_object_log(*, actor: Any, object_type: str, with_supplier: bool = False
 
 def _case_number_url(prefix: str) -> Callable[[str], str | None]:
     def url(case_id: str) -> str | None:
-        kind, _, pk = case_id.partition(":")
+        _, _, pk = case_id.partition(":")
         return f"{prefix}{pk}/" if pk.isdigit() else None
 
     return url

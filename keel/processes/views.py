@@ -7,7 +7,7 @@ and renders. htmx requests for the map or a drill-down get just that fragment.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import urlencode
 
 from django.core.paginator import Paginator
@@ -98,7 +98,7 @@ def _coverage(request: HttpRequest) -> int:
 @requires(VIEW_PROCESS.code)
 def map_view(request: HttpRequest, process: str) -> HttpResponse:
     process_log, context = _page(request, process, "map")
-    measure = "performance" if request.GET.get("measure") == "performance" else "frequency"
+    measure: maps.Measure = "performance" if request.GET.get("measure") == "performance" else "frequency"
     coverage = _coverage(request)
     data = analysis.process_map_data(process_log, coverage=coverage / 100)
     context.update({
@@ -134,7 +134,7 @@ def case_view(request: HttpRequest, process: str, case_id: str) -> HttpResponse:
     process_log = analysis.load(actor=request.user, process=process)
     events = analysis.case_timeline(process_log, case_id=case_id)
     for event in events:
-        event["wait_text"] = maps.duration_text(event["wait"]) if event["wait"] is not None else ""
+        event["wait_text"] = maps.duration_text(event["wait"]) if event["wait"] and event["wait"] >= 1 else ""
     duration = (events[-1]["timestamp"] - events[0]["timestamp"]).total_seconds()
     context = {"process": process_log.source, "case_id": case_id, "events": events,
                "duration": maps.duration_text(duration), "record_url": process_log.source.case_url(case_id),
@@ -171,7 +171,7 @@ def bottlenecks_view(request: HttpRequest, process: str) -> HttpResponse:
     process_log, context = _page(request, process, "bottlenecks")
     ranked = analysis.bottleneck_table(process_log)
     baseline = analysis.baseline_for(actor=request.user, process=process, filters=process_log.filters)
-    rank_by = "extra" if request.GET.get("rank") == "extra" else "ratio"
+    rank_by: Literal["extra", "ratio"] = "extra" if request.GET.get("rank") == "extra" else "ratio"
     changes = analysis.bottleneck_table(process_log, baseline=baseline, rank_by=rank_by)
     rework = analysis.rework_table(process_log)
     every = request.GET.get("every", "1d") if request.GET.get("every") in {"1d", "1w", "1mo"} else "1d"
@@ -200,10 +200,9 @@ def bottlenecks_view(request: HttpRequest, process: str) -> HttpResponse:
     for row in changes:
         row["baseline_text"] = maps.duration_text(row["baseline_mean"])
         row["current_text"] = maps.duration_text(row["current_mean"])
-        row["change_text"] = ("+" if (row["change"] or 0) > 0 else "−" if (row["change"] or 0) < 0 else "") + \
-            maps.duration_text(abs(row["change"] or 0))
-        row["extra_text"] = maps.duration_text(abs(row["extra"] or 0))
-        row["ratio_text"] = "—" if row["ratio"] is None else f"{row['ratio']:.1f}×"
+        row["change_text"] = maps.signed_duration(row["change"] or 0.0)
+        row["extra_text"] = maps.signed_duration(row["extra"] or 0.0)
+        row["ratio_text"] = "—" if row["ratio"] is None else f"{row['ratio']:.1f}{maps.TIMES}"
     chart = {
         "type": "line",
         "data": {"labels": [row["period"].strftime("%Y-%m-%d") for row in series],
@@ -233,7 +232,7 @@ def compare_view(request: HttpRequest, process: str) -> HttpResponse:
         def show(value: float | None, *, signed: bool = False, is_time: bool = is_time, is_share: bool = is_share) -> str:
             if value is None:
                 return "—"
-            sign = ("+" if value > 0 else "−" if value < 0 else "") if signed else ""
+            sign = ("+" if value > 0 else maps.MINUS if value < 0 else "") if signed else ""
             magnitude = abs(value) if signed else value
             if is_time:
                 return sign + maps.duration_text(magnitude)
@@ -246,7 +245,6 @@ def compare_view(request: HttpRequest, process: str) -> HttpResponse:
     for row in arcs:
         row["mean_a_text"], row["mean_b_text"] = maps.duration_text(row["mean_a"]), maps.duration_text(row["mean_b"])
         change = row["mean_change"]
-        row["change_text"] = "—" if change is None else ("+" if change > 0 else "−" if change < 0 else "") + \
-            maps.duration_text(abs(change))
+        row["change_text"] = maps.signed_duration(change)
     context.update({"comparison": result, "kpis": kpis, "arcs": arcs})
     return render(request, "processes/compare.html", context)
