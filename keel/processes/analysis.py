@@ -399,10 +399,11 @@ def arc_cases(process_log: ProcessLog, *, source: str, target: str) -> list[dict
         log = hand_off_log(process_log)
         if not log.event_count:
             return []
+        chosen = arcs(log).filter((pl.col("source") == source) & (pl.col("target") == target))
+        if process_log.filters.weekday is not None:  # hand-off cases are "<case>#<n>"; see hand_off_log
+            chosen = chosen.with_columns(pl.col("case_id").str.replace(r"#\d+$", ""))
         frame = (
-            arcs(log).filter((pl.col("source") == source) & (pl.col("target") == target))
-            .with_columns(pl.col("case_id").str.replace(r"#\d+$", ""))
-            .group_by("case_id").agg(pl.len().alias("times"), pl.col("seconds").max().alias("seconds"))
+            chosen.group_by("case_id").agg(pl.len().alias("times"), pl.col("seconds").max().alias("seconds"))
             .sort(["seconds", "case_id"], descending=[True, False])
         )
         return _rows(frame)
@@ -496,8 +497,12 @@ KPI_LABELS = {
 }
 
 
-def compare(log_a: EventLog, log_b: EventLog, *, label_a: str = "before", label_b: str = "after") -> Comparison:
+def compare(log_a: EventLog | pl.DataFrame, log_b: EventLog | pl.DataFrame, *, label_a: str = "before",
+            label_b: str = "after") -> Comparison:
     """Compare two logs (a period before and after a change, two sites...).
+
+    Each side is an :class:`EventLog` or a frame with ``case_id, activity, timestamp``
+    columns (as a source loads it).
 
     KPIs: cases, events, variants, median and mean case duration (seconds) and the share
     of cases with rework, each with ``a``, ``b`` and ``change`` (b - a, None when either
@@ -505,6 +510,10 @@ def compare(log_a: EventLog, log_b: EventLog, *, label_a: str = "before", label_
     both sides and their changes, the biggest added waiting first (change in mean x the
     after-frequency).
     """
+    if isinstance(log_a, pl.DataFrame):
+        log_a = EventLog.from_frame(log_a)
+    if isinstance(log_b, pl.DataFrame):
+        log_b = EventLog.from_frame(log_b)
     first, second = _kpis(log_a), _kpis(log_b)
     kpis = []
     for name, label in KPI_LABELS.items():

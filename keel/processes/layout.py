@@ -26,6 +26,7 @@ NODE_HEIGHT = 40
 COLUMN_GAP = 36
 LAYER_GAP = 74
 MARGIN = 24
+DUMMY_WIDTH = 24
 
 
 @dataclass(slots=True)
@@ -160,19 +161,24 @@ def layout(names: Sequence[str], edges: Sequence[tuple[str, str]], *, sweeps: in
             members.sort(key=lambda n: n.order)
             for index, node in enumerate(members):
                 node.order = float(index)
-    widest = max((len(members) for members in layers.values()), default=1)
-    width = MARGIN * 2 + widest * NODE_WIDTH + (widest - 1) * COLUMN_GAP
+    def slot(node: PlacedNode) -> float:
+        # A long edge's dummy needs room for a line, not for a box.
+        return DUMMY_WIDTH if node.is_dummy else NODE_WIDTH
+
+    def span(members: list[PlacedNode]) -> float:
+        return sum(slot(node) for node in members) + max(len(members) - 1, 0) * COLUMN_GAP
+
+    width = MARGIN * 2 + max((span(members) for members in layers.values()), default=NODE_WIDTH)
     for level, members in layers.items():
-        span = len(members) * NODE_WIDTH + (len(members) - 1) * COLUMN_GAP
-        left = (width - span) / 2
-        for index, node in enumerate(members):
-            slot_x = left + index * (NODE_WIDTH + COLUMN_GAP)
+        left = (width - span(members)) / 2
+        for node in members:
             node.y = MARGIN + level * (NODE_HEIGHT + LAYER_GAP)
             if node.is_dummy:
-                node.x = slot_x + NODE_WIDTH / 2
+                node.x = left + DUMMY_WIDTH / 2
                 node.y += NODE_HEIGHT / 2
             else:
-                node.x = slot_x
+                node.x = left
+            left += slot(node) + COLUMN_GAP
     height = MARGIN * 2 + depth_count * NODE_HEIGHT + max(depth_count - 1, 0) * LAYER_GAP
     placed_edges: list[PlacedEdge] = []
     chain_of = {(chain[0], chain[-1]): chain for chain in chains}
@@ -208,6 +214,8 @@ def layout(names: Sequence[str], edges: Sequence[tuple[str, str]], *, sweeps: in
             edge.label_x, edge.label_y = (x1 + x2) / 2, (y1 + y2) / 2
         else:
             edge.label_x, edge.label_y = points[middle]
+        if edge.is_back:
+            edge.label_x += 28  # on the outward bulge, clear of the forward edge's label
         placed_edges.append(edge)
     real = [node for node in nodes.values() if not node.is_dummy]
     real.sort(key=lambda n: (n.layer, n.order))
