@@ -35,8 +35,11 @@ AREAS: tuple[NavArea, ...] = (
     NavArea(
         Area.PROCESS, "◆",
         "Process mining on Keel's own event log: maps, bottlenecks, variants, conformance.",
-        (NavPage("Event log", "events:list", "events.view_event"),),
-        ("Process maps and bottlenecks", "Variants and conformance", "Improvement initiatives"),
+        (
+            NavPage("Event log", "events:list", "events.view_event"),
+            NavPage("Process maps and bottlenecks", "processes:list", "processes.view_process"),
+        ),
+        ("Conformance", "Improvement initiatives"),
     ),
     NavArea(
         Area.SUPPLY_CHAIN, "▣",
