@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import numpy as np
-from django.db.models import Avg, Count, F, Q, QuerySet, Sum
+from django.db.models import Count, F, Q, QuerySet, Sum
 
 from keel.analytics import forecasting
 from keel.analytics.forecasting import FAMILIES
@@ -154,25 +154,37 @@ def _ratio(numerator: float | None, denominator: float | None) -> float | None:
 def accuracy_groups(*, actor: Any, planning_run: PlanningRun, by: str) -> list[dict[str, Any]]:
     """MASE (mean of per-item values), WAPE and bias (ratios of totals) per group, one query.
 
-    ``by`` is ``overall``, ``class`` (ABC/XYZ), ``abc``, ``xyz``, ``site`` or ``method``.
+    ``by`` is ``overall``, ``class`` (ABC/XYZ), ``abc``, ``xyz``, ``site`` or ``method``
+    (the method's family, its parameters aside).
     """
     fields = {"overall": [], "class": ["abc_class", "xyz_class"], "abc": ["abc_class"], "xyz": ["xyz_class"],
               "site": ["site__code"], "method": ["method"]}[by]
-    rows = (ItemPlan.objects.restrict(actor, VIEW_PLAN.code).filter(run=planning_run).values(*fields)
-            .annotate(plans=Count("pk"), mase=Avg("mase"), absolute=Sum("absolute_error_total"),
-                      error=Sum("error_total"), actual=Sum("actual_total")).order_by(*fields))
-    result = []
-    for row in rows:
-        label = " ".join(str(row[name]) for name in fields) or "All items"
-        result.append({"label": label, "plans": row["plans"], "mase": row["mase"],
-                       "wape": _ratio(row["absolute"], row["actual"]), "bias": _ratio(row["error"], row["actual"])})
-    return result
+    plans = ItemPlan.objects.restrict(actor, VIEW_PLAN.code).filter(run=planning_run)
+    totals = {"plans": Count("pk"), "mase_total": Sum("mase"), "mase_count": Count("mase"),
+              "absolute": Sum("absolute_error_total"), "error": Sum("error_total"), "actual": Sum("actual_total")}
+    if not fields:
+        rows = [{**plans.aggregate(**totals), "label": "All items"}]
+    else:
+        rows = [{**row, "label": " ".join(str(row[name]) for name in fields)}
+                for row in plans.values(*fields).annotate(**totals).order_by(*fields)]
+    if by == "method":
+        merged: dict[str, dict[str, Any]] = {}
+        for row in rows:
+            family = row["label"].split("(")[0]
+            entry = merged.setdefault(family, {"label": family, **{key: 0 for key in totals}})
+            for key in totals:
+                entry[key] += row[key] or 0
+        rows = sorted(merged.values(), key=lambda row: -row["plans"])
+    return [{"label": row["label"], "plans": row["plans"] or 0,
+             "mase": _ratio(row["mase_total"], row["mase_count"]),
+             "wape": _ratio(row["absolute"], row["actual"]), "bias": _ratio(row["error"], row["actual"])}
+            for row in rows if row["plans"]]
 
 
 def accuracy_rows(*, actor: Any, planning_run: PlanningRun, search: str | None = None, site_code: str | None = None,
                   abc_class: str | None = None, xyz_class: str | None = None) -> QuerySet[ItemPlan]:
     return item_plans(actor=actor, planning_run=planning_run, search=search, site_code=site_code,
-                      abc_class=abc_class, xyz_class=xyz_class).order_by(F("wape").desc(nulls_last=True), "pk")
+                      abc_class=abc_class, xyz_class=xyz_class).order_by("-actual_total", "pk")
 
 
 # --- Targets and overrides ----------------------------------------------------------------

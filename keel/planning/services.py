@@ -449,7 +449,7 @@ def compute_plan(*, run: PlanningRun, today: date) -> Plan:
     # Classes, targets, lead times.
     value = inputs.history.sum(axis=1) * inputs.unit_cost
     abc = inventory.abc_classes(value)
-    xyz = inventory.xyz_classes(inputs.history)
+    xyz = inventory.xyz_classes(_weekly(inputs.history, period_days))
     target_kind, target_level = _targets(inputs, abc, xyz, overrides, float(parameters["service_level"]))
     lead_days = np.where(np.isnan(overrides["lead_time"]), inputs.lead_days, overrides["lead_time"])
     lead_sd_days = np.where(np.isnan(overrides["lead_time"]), inputs.lead_sd_days, 0.0)
@@ -489,6 +489,16 @@ def compute_plan(*, run: PlanningRun, today: date) -> Plan:
                 lead_sd_days=lead_sd_days, lead_source=lead_source, target_kind=target_kind,
                 target_level=target_level, policy=policy, proposals=proposals, rank=rank, formulas=formulas,
                 event_mark=mark)
+
+
+def _weekly(history: FloatArray, period_days: int) -> FloatArray:
+    """Daily history summed into its most recent whole weeks: XYZ measures variability
+    week to week, since nearly every item's daily demand is intermittent."""
+    weeks = history.shape[1] // 7
+    if period_days != 1 or weeks < 2:
+        return history
+    recent = history[:, history.shape[1] - weeks * 7:]
+    return recent.reshape(history.shape[0], weeks, 7).sum(axis=2)
 
 
 def _accuracy(totals: dict[str, FloatArray]) -> forecasting.Accuracy:

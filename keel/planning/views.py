@@ -124,8 +124,11 @@ def _visible_plan(request: HttpRequest, pk: int) -> ItemPlan:
 def why_view(request: HttpRequest, pk: int) -> HttpResponse:
     """The "why" panel of one proposal (htmx fragment; a full page without htmx)."""
     plan = _visible_plan(request, pk)
-    template = "planning/partials/why.html" if request.headers.get("HX-Request") else "planning/why_page.html"
-    return render(request, template, {"plan": plan, "trace": plan.trace})
+    is_htmx = bool(request.headers.get("HX-Request"))
+    if request.GET.get("close"):
+        return HttpResponse("") if is_htmx else redirect("planning:workbench")
+    template = "planning/partials/why.html" if is_htmx else "planning/why_page.html"
+    return render(request, template, {"plan": plan, "trace": plan.trace, "closable": is_htmx})
 
 
 @requires(p.APPROVE_PROPOSAL.code)
@@ -228,7 +231,7 @@ def accuracy_view(request: HttpRequest) -> HttpResponse:
     rows = selectors.accuracy_rows(actor=request.user, planning_run=latest, site_code=params.get("site") or None,
                                    abc_class=params.get("abc") or None, xyz_class=params.get("xyz") or None)
     listing = Listing(request=request, queryset=rows, columns=ACCURACY_COLUMNS, search_fields=("item__sku", "item__name"),
-                      default_sort="-wape", export_name=f"forecast-accuracy-run-{latest.pk}")
+                      default_sort="-actual_total", export_name=f"forecast-accuracy-run-{latest.pk}")
     export = listing.export()
     if export is not None:
         record_export(actor=request.user, object_type="item_plan", row_count=listing.filtered.count(),
