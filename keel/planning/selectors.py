@@ -171,7 +171,7 @@ def accuracy_groups(*, actor: Any, planning_run: PlanningRun, by: str) -> list[d
         merged: dict[str, dict[str, Any]] = {}
         for row in rows:
             family = row["label"].split("(")[0]
-            entry = merged.setdefault(family, {"label": family, **{key: 0 for key in totals}})
+            entry = merged.setdefault(family, {"label": family, **dict.fromkeys(totals, 0)})
             for key in totals:
                 entry[key] += row[key] or 0
         rows = sorted(merged.values(), key=lambda row: -row["plans"])
