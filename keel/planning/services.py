@@ -650,7 +650,7 @@ def _write_plan(*, run: PlanningRun, plan: Plan, started: float) -> None:
         quantity = Decimal(str(round(float(proposals.quantity[row]), 4)))
         trace = proposals.explain(row)
         trace.update(plan.formulas[row])
-        trace.update({"method": plan.method[row], "period_days": period_days,
+        trace.update({"method": plan.method[row], "period_days": period_days, "z": float(plan.policy.z[row]),
                       "lead_time_days": float(plan.lead_days[row]), "lead_time_sd_days": float(plan.lead_sd_days[row]),
                       "lead_time_source": plan.lead_source[row], "demand_mean": float(plan.demand_mean[row]),
                       "demand_sd": float(plan.demand_sd[row]), "reserved": float(inputs.reserved[row]),
