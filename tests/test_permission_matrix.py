@@ -164,6 +164,15 @@ WEB_ROUTES: dict[str, tuple[str, Callable[[Person, dict[str, Any]], dict[str, An
     "orders:hold": ("POST", lambda person, ctx: {"pk": 999999}),
     "orders:release-hold": ("POST", lambda person, ctx: {"pk": 999999}),
     "orders:cancel": ("POST", lambda person, ctx: {"pk": 999999}),
+    "planning:workbench": ("GET", lambda person, ctx: {}),
+    "planning:why": ("GET", lambda person, ctx: {"pk": 999999}),
+    "planning:approve": ("POST", lambda person, ctx: {}),
+    "planning:runs": ("GET", lambda person, ctx: {}),
+    "planning:run-start": ("POST", lambda person, ctx: {}),
+    "planning:run-progress": ("GET", lambda person, ctx: {"pk": 999999}),
+    "planning:item": ("GET", lambda person, ctx: {"sku": "NO-SUCH-SKU"}),
+    "planning:accuracy": ("GET", lambda person, ctx: {}),
+    "planning:targets": ("GET", lambda person, ctx: {}),
 }
 
 
@@ -248,6 +257,9 @@ def test_api_matrix(personas: list[Person], api_client: Any) -> None:
                 .replace("{transfer_id}", "999999")
                 .replace("{count_id}", "999999")
                 .replace("{job_id}", "999999")
+                .replace("{run_id}", "999999")
+                .replace("{plan_id}", "999999")
+                .replace("{target_id}", "999999")
             )
             client = api_client(person) if person else Client()
             response = client.generic(method, url, data="{}", content_type="application/json")

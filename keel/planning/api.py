@@ -129,6 +129,8 @@ def _run_or_latest(actor: Any, run_id: int | None) -> PlanningRun:
             summary="Item plans of a run (default the newest), in your sites, most urgent first")
 def list_item_plans(request: HttpRequest, filters: Query[ItemPlansQuery], page: Query[PageParams]) -> dict[str, Any]:
     actor = _actor(request)
+    if filters.run is None and selectors.latest_run(actor=actor) is None:
+        return {"count": 0, "limit": page.limit, "offset": page.offset, "items": []}
     run = _run_or_latest(actor, filters.run)
     rows = selectors.item_plans(actor=actor, planning_run=run, search=filters.q, site_code=filters.site,
                                 supplier_code=filters.supplier, abc_class=filters.abc, xyz_class=filters.xyz,
@@ -173,6 +175,8 @@ def approve(request: HttpRequest, payload: ApproveIn) -> Status[dict[str, Any]]:
             summary="Forecast accuracy (MASE, WAPE, bias) overall, by class, by site and by method")
 def accuracy(request: HttpRequest, run: int | None = None) -> dict[str, Any]:
     actor = _actor(request)
+    if run is None and selectors.latest_run(actor=actor) is None:
+        return {"run": None, "overall": [], "by_class": [], "by_site": [], "by_method": []}
     chosen = _run_or_latest(actor, run)
     return {"run": chosen.pk, **{key: selectors.accuracy_groups(actor=actor, planning_run=chosen, by=by)
                                  for key, by in (("overall", "overall"), ("by_class", "class"), ("by_site", "site"),

@@ -12,7 +12,7 @@ from keel.core.api import InputSchema
 
 
 class RunIn(InputSchema):
-    bucket: str | None = Field(None, description="day or week")
+    bucket: str = Field(..., description="Demand bucket: day or week")
     history_days: int | None = None
     horizon_days: int | None = None
     review_days: int | None = None
@@ -172,7 +172,7 @@ class AccuracyGroupOut(Schema):
 
 
 class AccuracyOut(Schema):
-    run: int
+    run: int | None = Field(None, description="Empty before the first successful run")
     overall: list[AccuracyGroupOut]
     by_class: list[AccuracyGroupOut]
     by_site: list[AccuracyGroupOut]
