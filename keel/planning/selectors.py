@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import numpy as np
-from django.db.models import Count, F, Q, QuerySet, Sum
+from django.db.models import Count, F, Min, Q, QuerySet, Sum
 
 from keel.analytics import forecasting
 from keel.analytics.forecasting import FAMILIES
@@ -56,11 +56,9 @@ class Staleness:
 def staleness(planning_run: PlanningRun) -> Staleness:
     """Events after the run's data was read (its own event aside) make it stale: stock,
     orders, receipts or lead times may have changed. Two small queries on the event ids."""
-    newer = Event.objects.filter(pk__gt=planning_run.event_mark).exclude(pk=planning_run.event_id or 0)
-    first = newer.order_by("pk").values_list("occurred_at", flat=True).first()
-    if first is None:
-        return Staleness(False, None, 0)
-    return Staleness(True, first, newer.count())
+    newer = (Event.objects.filter(pk__gt=planning_run.event_mark).exclude(pk=planning_run.event_id or 0)
+             .aggregate(count=Count("pk"), since=Min("occurred_at")))
+    return Staleness(bool(newer["count"]), newer["since"], newer["count"])
 
 
 def item_plans(*, actor: Any, planning_run: PlanningRun, search: str | None = None, site_code: str | None = None,

@@ -68,7 +68,8 @@ def test_a_run_computes_forecast_safety_stock_min_max_and_the_proposal_exactly(
     # Safety stock for 95% over R + L = 17 days: z * sqrt(17 * 2^2)
     sigma = math.sqrt(17 * 2.0 ** 2)
     safety = Z95 * sigma
-    assert plan.target_kind == "cycle_service_level" and plan.target_level == 0.95
+    assert plan.target_kind == "cycle_service_level"
+    assert plan.target_level == 0.95
     assert plan.safety_stock == pytest.approx(safety, rel=1e-9)
     # min = D (R + L) + SS; Q = EOQ with h = 0.25 * 10 / 365 a day; max = min + Q
     minimum = 5 * 17 + safety
@@ -87,7 +88,9 @@ def test_a_run_computes_forecast_safety_stock_min_max_and_the_proposal_exactly(
     assert plan.proposed_quantity == Decimal(math.ceil(raw / 50) * 50) == Decimal(300)
     assert plan.order_by == PLAN_DAY + timedelta(days=18)
     assert plan.arrives_on == PLAN_DAY + timedelta(days=28)
-    assert plan.status == ProposalStatus.PROPOSED and plan.supplier is not None and plan.supplier.code == "ACME"
+    assert plan.status == ProposalStatus.PROPOSED
+    assert plan.supplier is not None
+    assert plan.supplier.code == "ACME"
     # The explanation names the formula with the numbers in it
     assert plan.trace["formula"].startswith(f"quantity = S - IP = {minimum + quantity:g} - {position:g}")
     assert plan.trace["safety_stock"] == f"SS = z sd_P = {Z95:.3f} · {sigma:.2f} = {safety:.2f}"
@@ -229,10 +232,13 @@ def test_approving_makes_one_draft_per_supplier_rounded_to_current_terms(
     gadget_quantity = Decimal(math.ceil(proposed["GADGET"] / 100) * 100)
     assert acme_lines == [("GADGET", gadget_quantity), ("WIDGET", proposed["WIDGET"])]
     assert [(line.item.sku, line.ordered_quantity) for line in orders[1].lines.all()] == [("BEANS", proposed["BEANS"])]
-    assert proposed["WIDGET"] % 50 == 0 and proposed["BEANS"] % 20 == 0 and proposed["BEANS"] >= 40
+    assert proposed["WIDGET"] % 50 == 0
+    assert proposed["BEANS"] % 20 == 0
+    assert proposed["BEANS"] >= 40
     # The proposals are approved, linked to their orders, with an event and an audit record
     for plan in ItemPlan.objects.filter(run=planned).select_related("item", "purchase_order"):
-        assert plan.status == ProposalStatus.APPROVED and plan.approved_by_id == planner.pk
+        assert plan.status == ProposalStatus.APPROVED
+        assert plan.approved_by_id == planner.pk
         assert plan.purchase_order == (orders[1] if plan.item.sku == "BEANS" else orders[0])
     assert Event.objects.filter(event_type__name="Approve replenishment proposals").count() == 1
     assert AuditRecord.objects.filter(object_type="planning_run", action="approve").count() == 1
@@ -278,7 +284,9 @@ def test_a_plan_turns_stale_when_anything_happens_after_it(planned: PlanningRun,
     receive(widget, site_dublin, 10)
     state = selectors.staleness(planned)
     # (a new bin and a receipt: two events)
-    assert state.is_stale and state.events == 2 and state.since is not None
+    assert state.is_stale
+    assert state.events == 2
+    assert state.since is not None
 
 
 @pytest.mark.django_db
