@@ -53,11 +53,19 @@ class Staleness:
     events: int
 
 
+# Events touching these objects change what a plan reads: stock, orders, purchasing,
+# supplier terms, targets and overrides (an override's event names the item).
+PLANNING_INPUTS = ("item", "sales_order", "order_line", "shipment", "purchase_order", "supplier", "transfer",
+                   "cycle_count", "service_target")
+
+
 def staleness(planning_run: PlanningRun) -> Staleness:
-    """Events after the run's data was read (its own event aside) make it stale: stock,
-    orders, receipts or lead times may have changed. Two small queries on the event ids."""
-    newer = (Event.objects.filter(pk__gt=planning_run.event_mark).exclude(pk=planning_run.event_id or 0)
-             .aggregate(count=Count("pk"), since=Min("occurred_at")))
+    """Events on stock, orders, purchasing or planning settings after the run read its data
+    (its own event aside) make the plan stale. One query over the newer events."""
+    newer = (Event.objects.filter(pk__gt=planning_run.event_mark,
+                                  object_links__object__object_type__name__in=PLANNING_INPUTS)
+             .exclude(pk=planning_run.event_id or 0)
+             .aggregate(count=Count("pk", distinct=True), since=Min("occurred_at")))
     return Staleness(bool(newer["count"]), newer["since"], newer["count"])
 
 
