@@ -211,7 +211,7 @@ def item_view(request: HttpRequest, sku: str) -> HttpResponse:
     assert latest is not None
     season = 7 if latest.period_days == 1 else None
     return render(request, "planning/item.html", {
-        "run": latest, "plans": plans, "plan": chosen, "trace": chosen.trace,
+        "run": latest, "plans": plans, "plan": chosen, "trace": chosen.trace, "on_item_page": True,
         "forecast_chart": charts.forecast_chart(chosen, latest),
         "projection_chart": charts.projection_chart(chosen, latest),
         "backtest": selectors.backtest_by_method(chosen, season_length=season),

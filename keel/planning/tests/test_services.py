@@ -329,3 +329,20 @@ def test_overrides_are_validated_and_blank_removes_them(widget: Item, site_dubli
     assert not PolicyOverride.objects.exists()
     assert [record.action for record in selectors.override_history(actor=planner, item_id=widget.pk)] == [
         "delete", "create"]
+
+
+@pytest.mark.django_db
+def test_keel_plan_runs_now_and_reports_or_fails_plainly(site_dublin: Site, widget: Item, sell: Seller) -> None:
+    import io
+
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError, match="No sales history to plan from"):
+        call_command("keel_plan", stdout=io.StringIO())
+    sell(widget, site_dublin, ALTERNATING)
+    out = io.StringIO()
+    call_command("keel_plan", "--schedule", "--bucket", "week", stdout=out)
+    run = PlanningRun.objects.get(status=RunStatus.SUCCEEDED)
+    assert (run.trigger, run.period_days) == ("schedule", 7)
+    assert out.getvalue().startswith(f"Planning run {run.pk}: 1 item plans, ")
