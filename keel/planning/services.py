@@ -138,7 +138,8 @@ def start_planning_run(*, actor: Any, trigger: str = RunTrigger.PAGE,
     """Queue a planning run; the task runs it after commit (in-process in embedded mode,
     on ``keel worker`` in production). Refused while another run is queued or running."""
     clean = clean_parameters(parameters)
-    busy = PlanningRun.objects.select_for_update().filter(status__in=[RunStatus.QUEUED, RunStatus.RUNNING]).first()
+    busy = (PlanningRun.objects.select_for_update().filter(status__in=[RunStatus.QUEUED, RunStatus.RUNNING])
+            .order_by("pk").first())
     if busy is not None:
         raise Conflict(f"Planning run {busy.pk} is {busy.get_status_display().lower()}; wait for it to finish.",
                        problems=[FieldProblem(field="status", message=f"run {busy.pk} is {busy.status}")])
@@ -171,11 +172,13 @@ def execute_planning_run(*, run_id: int, today: date | None = None) -> PlanningR
     A failure marks the run failed with a message and writes nothing else.
     """
     run = PlanningRun.objects.get(pk=run_id)
-    if run.status != RunStatus.QUEUED:
-        return run
     started = time.perf_counter()
-    PlanningRun.objects.filter(pk=run.pk).update(status=RunStatus.RUNNING, started_at=clock.now(), progress=1,
-                                                 phase="Reading demand, stock and orders")
+    # A conditional update claims the run: of two workers given the same run, one runs it.
+    claimed = PlanningRun.objects.filter(pk=run.pk, status=RunStatus.QUEUED).update(
+        status=RunStatus.RUNNING, started_at=clock.now(), progress=1, phase="Reading demand, stock and orders")
+    if not claimed:
+        run.refresh_from_db()
+        return run
     try:
         plan = compute_plan(run=run, today=today or timezone.localdate(clock.now()))
         _progress(run, 90, "Writing item plans")
@@ -849,8 +852,9 @@ def set_service_target(*, actor: Any, abc_class: str, xyz_class: str, site: Site
     _check_reach(actor, site, problems)
     problems.raise_if_any("The service target was not saved.")
     assert clean_level is not None
+    # Ordered by pk: the default ordering joins the (nullable) site, which FOR UPDATE refuses.
     target = ServiceTarget.objects.select_for_update().filter(abc_class=abc_class, xyz_class=xyz_class,
-                                                              site=site).first()
+                                                              site=site).order_by("pk").first()
     before = _target_state(target) if target else None
     now = clock.now()
     if target is None:
@@ -932,7 +936,7 @@ def set_policy_override(*, actor: Any, item: Item, site: Site | None, method: st
         problems.add("note", "at most 300 characters")
     _check_reach(actor, site, problems)
     problems.raise_if_any("The override was not saved.")
-    override = PolicyOverride.objects.select_for_update().filter(item=item, site=site).first()
+    override = PolicyOverride.objects.select_for_update().filter(item=item, site=site).order_by("pk").first()
     before = _override_state(override)
     now = clock.now()
     repr_ = f"{item.sku} at {site.code if site else 'every site'}"
