@@ -171,6 +171,15 @@ WEB_ROUTES: dict[str, tuple[str, Callable[[Person, dict[str, Any]], dict[str, An
     "processes:variants": ("GET", lambda person, ctx: {"process": "purchasing"}),
     "processes:bottlenecks": ("GET", lambda person, ctx: {"process": "order-fulfillment"}),
     "processes:compare": ("GET", lambda person, ctx: {"process": "order-fulfillment"}),
+    "planning:workbench": ("GET", lambda person, ctx: {}),
+    "planning:why": ("GET", lambda person, ctx: {"pk": 999999}),
+    "planning:approve": ("POST", lambda person, ctx: {}),
+    "planning:runs": ("GET", lambda person, ctx: {}),
+    "planning:run-start": ("POST", lambda person, ctx: {}),
+    "planning:run-progress": ("GET", lambda person, ctx: {"pk": 999999}),
+    "planning:item": ("GET", lambda person, ctx: {"sku": "NO-SUCH-SKU"}),
+    "planning:accuracy": ("GET", lambda person, ctx: {}),
+    "planning:targets": ("GET", lambda person, ctx: {}),
 }
 
 
@@ -257,6 +266,9 @@ def test_api_matrix(personas: list[Person], api_client: Any) -> None:
                 .replace("{job_id}", "999999")
                 .replace("{process}", "order-fulfillment")
                 .replace("{case_id}", "sales_order:999999")
+                .replace("{run_id}", "999999")
+                .replace("{plan_id}", "999999")
+                .replace("{target_id}", "999999")
             )
             client = api_client(person) if person else Client()
             response = client.generic(method, url, data="{}", content_type="application/json")
