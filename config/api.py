@@ -9,8 +9,8 @@ from keel.core.api import install_problem_handlers
 from keel.events.api import router as events_router
 from keel.orders.api import router as orders_router
 from keel.organization.api import router as organization_router
-from keel.processes.api import router as processes_router
 from keel.planning.api import router as planning_router
+from keel.processes.api import router as processes_router
 from keel.supply_chain.api import router as supply_chain_router
 
 api = NinjaAPI(
