@@ -6,6 +6,7 @@ from ninja import NinjaAPI
 
 from keel.audit.api import router as audit_router
 from keel.core.api import install_problem_handlers
+from keel.dashboards.api import router as dashboards_router
 from keel.events.api import router as events_router
 from keel.orders.api import router as orders_router
 from keel.organization.api import router as organization_router
@@ -27,3 +28,4 @@ api.add_router("/", events_router)
 api.add_router("/", audit_router)
 api.add_router("/", supply_chain_router)
 api.add_router("/", orders_router)
+api.add_router("/", dashboards_router)

@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "keel.simulation",
     "keel.planning",
     "keel.processes",
+    "keel.dashboards",
     "keel.web",
 ]
 

@@ -88,6 +88,7 @@ AREAS: tuple[NavArea, ...] = (
         (
             NavPage("People", "organization:people", "organization.view_person"),
             NavPage("Job titles & presets", "organization:titles", "organization.view_job_title"),
+            NavPage("Dashboard presets", "dashboards:presets", "dashboards.view_preset"),
             NavPage("Sites & departments", "organization:sites", "organization.view_site"),
         ),
         (),
