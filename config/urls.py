@@ -11,6 +11,7 @@ urlpatterns = [
     path("events/", include("keel.events.urls")),
     path("supply-chain/", include("keel.supply_chain.urls")),
     path("orders/", include("keel.orders.urls")),
+    path("kpis/", include("keel.kpis.urls")),
     path("dashboard/", include("keel.dashboards.urls")),
     path("api/v1/", api.urls),
 ]

@@ -1,0 +1,79 @@
+"""Reading KPIs: tiles (value, target, status, trend), catalogue rows, drill-downs.
+
+Every number a person sees — tile, catalogue, drill-down, API, export — comes from
+``keel.kpis.computation.compute`` through the functions here, so they cannot disagree.
+Results are scoped to the actor's reach, limited to the KPIs whose action the actor
+holds, and cached by the event log's high-water mark plus the scope key.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from django.urls import reverse
+
+from keel.kpis import computation
+from keel.kpis.catalogue import CATALOGUE, KpiSpec, get_spec
+from keel.kpis.formatting import format_value
+from keel.kpis.scope import Scope
+from keel.kpis.targets import TargetLine, status_of, targets_for
+
+
+@dataclass(frozen=True, slots=True)
+class Tile:
+    """One KPI as a dashboard tile shows it."""
+
+    spec: KpiSpec
+    value: float | None
+    display: str
+    target: float | None
+    status: str
+    trend: list[tuple[date, float | None]]
+    no_data: bool
+    reason: str
+
+
+def visible_kpis(*, actor: Any) -> list[KpiSpec]:
+    """The KPIs ``actor`` may see (signed in, holding each KPI's action), catalogue order."""
+    if actor is None or not getattr(actor, "is_authenticated", False) or not actor.has_action("kpis.view_kpi"):
+        return []
+    return [spec for spec in CATALOGUE.values() if actor.has_action(spec.action)]
+
+
+def can_see(*, actor: Any, key: str) -> bool:
+    return key in CATALOGUE and any(spec.key == key for spec in visible_kpis(actor=actor))
+
+
+def tiles(*, actor: Any, keys: Sequence[str]) -> dict[str, Tile]:
+    """Tiles of ``keys`` the actor may see (others and unknown keys are left out), in the
+    order given. One batch: a fixed number of queries however many keys are asked for."""
+    visible = {spec.key for spec in visible_kpis(actor=actor)}
+    wanted = [key for key in dict.fromkeys(keys) if key in visible]
+    if not wanted:
+        return {}
+    scope = Scope.of(actor)
+    results = computation.current(keys=wanted, scope=scope)
+    lines = targets_for(keys=wanted, scope=scope)
+    return {key: _tile(get_spec(key), results[key], lines.get(key)) for key in wanted}
+
+
+def _tile(spec: KpiSpec, result: computation.Result, line: TargetLine | None) -> Tile:
+    target = line.target if line else None
+    return Tile(
+        spec=spec,
+        value=result.value,
+        display=format_value(result.value, spec.unit) if result.value is not None else "no data yet",
+        target=target,
+        status=status_of(result.value, line, direction=spec.direction),
+        trend=list(result.trend),
+        no_data=result.value is None,
+        reason=result.reason if result.value is None else "",
+    )
+
+
+def kpi_url(key: str) -> str:
+    """The drill-down page of a KPI."""
+    return reverse("kpis:detail", args=[key])
