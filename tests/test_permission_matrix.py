@@ -164,6 +164,17 @@ WEB_ROUTES: dict[str, tuple[str, Callable[[Person, dict[str, Any]], dict[str, An
     "orders:hold": ("POST", lambda person, ctx: {"pk": 999999}),
     "orders:release-hold": ("POST", lambda person, ctx: {"pk": 999999}),
     "orders:cancel": ("POST", lambda person, ctx: {"pk": 999999}),
+    "dashboards:edit": ("GET", lambda person, ctx: {}),
+    "dashboards:change": ("POST", lambda person, ctx: {}),
+    "dashboards:order": ("POST", lambda person, ctx: {}),
+    "dashboards:reset": ("POST", lambda person, ctx: {}),
+    "dashboards:alerts": ("GET", lambda person, ctx: {}),
+    "dashboards:alerts-read": ("POST", lambda person, ctx: {}),
+    "dashboards:presets": ("GET", lambda person, ctx: {}),
+    "dashboards:preset": ("GET", lambda person, ctx: {"slug": person.title.slug}),
+    "dashboards:preset-change": ("POST", lambda person, ctx: {"slug": person.title.slug}),
+    "dashboards:preset-order": ("POST", lambda person, ctx: {"slug": person.title.slug}),
+    "dashboards:preset-reset": ("POST", lambda person, ctx: {"slug": person.title.slug}),
 }
 
 

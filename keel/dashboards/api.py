@@ -8,7 +8,7 @@ from django.http import HttpRequest
 from ninja import Query
 
 from keel.core.api import KeelRouter, Page, PageParams, paginate
-from keel.core.errors import NotFound
+from keel.core.errors import FieldProblem, NotFound, ValidationFailed
 from keel.dashboards import permissions as p
 from keel.dashboards import selectors, services
 from keel.dashboards.models import Alert
@@ -106,6 +106,9 @@ def list_alerts(request: HttpRequest, filters: Query[AlertsQuery], page: Query[P
 
 
 @router.post("/alerts/read", response=AlertsReadOut, action=p.VIEW_ALERTS.code,
-             summary="Mark your alerts read (the ids given, or all unread)")
+             summary="Mark your alerts read (the ids given, or all unread with all: true)")
 def read_alerts(request: HttpRequest, payload: AlertsReadIn) -> dict[str, Any]:
-    return {"marked": services.mark_alerts_read(actor=_person(request), alert_ids=payload.ids)}
+    if not payload.ids and not payload.all:
+        raise ValidationFailed("Nothing to mark.", problems=[FieldProblem(field="ids", message="give ids, or all: true")])
+    ids = None if payload.all else payload.ids
+    return {"marked": services.mark_alerts_read(actor=_person(request), alert_ids=ids)}

@@ -43,8 +43,9 @@ class PersonalDashboard(models.Model):
 class KpiStatus(models.Model):
     """The last known status of one KPI in one scope: what a crossing is measured from.
 
-    ``scope_key`` names the data scope the value was computed for: ``company``,
-    ``sites:1,4`` or ``departments:2``. ``crossings`` counts the status changes so far;
+    ``scope_key`` names the data scope the value was computed for, as
+    ``keel.kpis.scope.Scope.key`` writes it: ``company``, ``site:3``, ``sites:1,4`` or
+    ``departments:2``. ``crossings`` counts the status changes so far;
     each alert names the crossing it belongs to, so the same crossing can never alert
     twice (a unique constraint).
     """

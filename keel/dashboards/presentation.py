@@ -1,6 +1,7 @@
 """How a KPI tile looks: its status words, target line and sparkline (a Chart.js config).
 
-Pure functions over part A's ``Tile``: no queries. The sparkline is a plain Chart.js JSON
+Functions over ``keel.kpis.selectors.Tile``, without queries; numbers are written with the
+KPI app's own ``format_value``, so a target reads like the value beside it. The sparkline is a plain Chart.js JSON
 configuration (ADR 14) that the template renders with ``json_script`` next to a canvas.
 """
 
@@ -10,9 +11,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from keel.kpis.formatting import format_value
+
 STATUS_COLOURS = {"green": "#1d7a46", "amber": "#b86e00", "red": "#b42318", "none": "#5b6673"}
 STATUS_LABELS = {"green": "On target", "amber": "Watch", "red": "Off target", "none": "No target"}
-UNIT_SUFFIX = {"hours": " h", "days": " d", "percent": " %", "ratio": "×"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,26 +37,11 @@ class Card:
     trend_label: str
 
 
-def number(value: float, unit: str) -> str:
-    """A value the way tiles write targets: ``95.0 %``, ``18.4 h``, ``1,240``.
-
-    >>> number(0.5, "ratio"), number(1240, "count"), number(95, "percent")
-    ('0.50×', '1,240', '95.0 %')
-    """
-    if unit == "count":
-        return f"{value:,.0f}"
-    if unit == "money":
-        return f"{value:,.2f}"
-    if unit == "ratio":
-        return f"{value:,.2f}×"
-    return f"{value:,.1f}{UNIT_SUFFIX.get(unit, '')}"
-
-
 def target_line(tile: Any) -> str:
     if tile.target is None:
         return "No target set"
     comparison = "≥" if tile.spec.direction == "higher" else "≤"
-    return f"Target {comparison} {number(float(tile.target), tile.spec.unit)}"
+    return f"Target {comparison} {format_value(float(tile.target), tile.spec.unit)}"
 
 
 def sparkline(tile: Any) -> dict[str, Any] | None:

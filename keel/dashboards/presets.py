@@ -103,8 +103,8 @@ SHIPPED: dict[str, tuple[str, ...]] = {
         "labour_hours_per_order", "automation_rule_failures",
     ),
     "customer-success-operations-manager": (
-        "ticket_first_response_time", "sla_breach_rate", "csat", "return_rate", "repeat_purchase_rate",
-        "automation_rule_failures",
+        "ticket_first_response_time", "sla_breach_rate", "csat", "return_rate", "automation_rule_failures",
+        "cost_per_order",
     ),
     "process-improvement-manager": (
         "order_cycle_time", "order_to_ship_time", "perfect_order_rate", "labour_hours_per_order",

@@ -58,7 +58,8 @@ class AlertsQuery(Schema):
 
 
 class AlertsReadIn(InputSchema):
-    ids: list[int] | None = Field(None, max_length=500, description="Alert ids; omit to mark all unread alerts read")
+    ids: list[int] = Field(default_factory=list, max_length=500, description="Alert ids to mark read")
+    all: bool = Field(False, description="true: mark every unread alert read (ids are then ignored)")
 
 
 class AlertsReadOut(Schema):

@@ -17,6 +17,7 @@ from keel.dashboards.models import Alert, DashboardPreset, PersonalDashboard
 from keel.dashboards.presets import FALLBACK
 from keel.kpis import selectors as kpi_selectors
 from keel.kpis.catalogue import CATALOGUE, KpiSpec
+from keel.kpis.permissions import VIEW_KPI
 from keel.organization.models import JobTitle
 
 
@@ -29,14 +30,12 @@ class Layout:
     dropped: list[str]  # keys in the stored layout that the person may not see (never shown)
 
 
-def title_may_see(title: JobTitle, spec: KpiSpec) -> bool:
-    """Whether holders of ``title`` may see a KPI (its action is among the title's)."""
-    return spec.action in title.actions()
-
-
 def title_visible_kpis(*, title: JobTitle) -> list[KpiSpec]:
-    """The KPIs a title's holders may see, in catalogue order (for preset editing)."""
+    """The KPIs a title's holders may see, in catalogue order (for preset editing): the
+    same rule as ``keel.kpis.selectors.visible_kpis``, applied to the title's actions."""
     actions = title.actions()
+    if VIEW_KPI.code not in actions:
+        return []
     return [spec for spec in CATALOGUE.values() if spec.action in actions]
 
 

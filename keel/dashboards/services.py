@@ -16,14 +16,20 @@ from keel.audit.choices import AuditAction
 from keel.audit.services import record_audit
 from keel.core import clock
 from keel.core.errors import ProblemCollector, ValidationFailed
-from keel.core.scoping import Reach
 from keel.dashboards import selectors
 from keel.dashboards.choices import Status
 from keel.dashboards.models import Alert, DashboardPreset, KpiStatus, PersonalDashboard
-from keel.dashboards.presets import FALLBACK, MAX_PERSONAL_TILES, MAX_PRESET_TILES, MIN_PRESET_TILES, SHIPPED
+from keel.dashboards.presets import (
+    FALLBACK,
+    MAX_PERSONAL_TILES,
+    MAX_PRESET_TILES,
+    MIN_PRESET_TILES,
+    SHIPPED,
+)
 from keel.events.services import ObjectRef, record_event
 from keel.kpis import selectors as kpi_selectors
 from keel.kpis.catalogue import CATALOGUE, KpiSpec
+from keel.kpis.scope import Scope
 from keel.organization.models import JobTitle, Person
 
 MOVES = ("up", "down", "first", "last")
@@ -213,15 +219,6 @@ class Evaluation:
     scopes: list[str] = field(default_factory=list)
 
 
-def scope_key_of(reach: Reach) -> str:
-    """``company``, ``sites:1,4`` or ``departments:2``: the scope a value was computed for."""
-    if reach.is_company_wide:
-        return "company"
-    if reach.scope == "site":
-        return "sites:" + ",".join(str(pk) for pk in sorted(reach.site_ids))
-    return "departments:" + ",".join(str(pk) for pk in sorted(reach.department_ids))
-
-
 def evaluate_alerts(*, keys: Sequence[str] | None = None) -> Evaluation:
     """Compare each KPI's status with the last known one, per scope of its owner's holders.
 
@@ -242,7 +239,7 @@ def evaluate_alerts(*, keys: Sequence[str] | None = None) -> Evaluation:
     for owner, specs in by_owner.items():
         groups: dict[str, list[Person]] = {}
         for person in selectors.holders_of(title_slug=owner):
-            groups.setdefault(scope_key_of(person.reach()), []).append(person)
+            groups.setdefault(Scope.of(person).key, []).append(person)
         for scope_key, people in groups.items():
             viewer = people[0]
             seen = [spec for spec in specs if viewer.has_action(spec.action)]
@@ -257,8 +254,8 @@ def evaluate_alerts(*, keys: Sequence[str] | None = None) -> Evaluation:
                     continue
                 result.checked += 1
                 recipients = [person for person in people if person.has_action(spec.action)]
-                written = _record_status(spec=spec, tile=tile, scope_key=scope_key, scope_label=label,
-                                         recipients=recipients, site_id=_single_site(viewer))
+                written = record_status(spec=spec, tile=tile, scope_key=scope_key, scope_label=label,
+                                        recipients=recipients, site_id=Scope.of(viewer).single_site_id)
                 if written:
                     result.crossings += 1
                     result.alerts += written
@@ -271,12 +268,7 @@ def _scope_label(person: Person) -> str:
     return str(organization_selectors.describe_reach(actor=person))
 
 
-def _single_site(person: Person) -> int | None:
-    reach = person.reach()
-    return next(iter(reach.site_ids)) if not reach.is_company_wide and len(reach.site_ids) == 1 else None
-
-
-def _record_status(
+def record_status(
     *, spec: KpiSpec, tile: Any, scope_key: str, scope_label: str, recipients: list[Person], site_id: int | None
 ) -> int:
     """Store the status of one KPI in one scope; on a crossing, alert the recipients.
