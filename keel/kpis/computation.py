@@ -127,8 +127,9 @@ def _compute(keys: Sequence[str], scope: Scope, now: datetime) -> dict[str, Resu
     for key, window in windows.items():
         computed_window = Window.of([s for s in window.starts if s >= starts[key]], grain=window.grain, now=now)
         computed = values(key, inputs, computed_window)
-        trend = tuple((start, computed[start] if start in computed else stored.get((key, start)))
-                      for start in window.starts)
+        # Stored closed periods are history and win; the open period is always computed.
+        trend = tuple((start, stored[(key, start)] if (key, start) in stored and start != window.starts[-1]
+                       else computed.get(start)) for start in window.starts)
         value = trend[-1][1]
         results[key] = Result(value=value, trend=trend, reason="" if value is not None else EMPTY_REASON)
     return results
@@ -175,3 +176,12 @@ def closed_periods(grain: str, *, after: date | None, now: datetime, count: int)
         starts.append(start)
         start = previous_start(start, grain)
     return sorted(starts)
+
+
+def closed_values(todo: dict[str, list[date]], *, scope: Scope, now: datetime) -> dict[str, dict[date, float | None]]:
+    """Values of the given periods per KPI, with one load of each frame the KPIs need."""
+    begin = min(min(starts) for starts in todo.values())
+    needs = set().union(*(FORMULAS[key].needs for key in todo))
+    inputs = loaders.load(needs=needs, scope=scope, start=datetime.combine(begin, datetime.min.time()))
+    return {key: values(key, inputs, Window.of(starts, grain=get_spec(key).grain, now=now))
+            for key, starts in todo.items()}

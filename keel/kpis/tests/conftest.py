@@ -26,6 +26,7 @@ from keel.simulation import services as simulation
 from keel.supply_chain import services as stock
 from keel.supply_chain.models import Item, Location, PurchaseOrder
 
+
 def at(month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
     return datetime(2026, month, day, hour, minute, tzinfo=UTC)
 
