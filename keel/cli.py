@@ -18,6 +18,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "import-events": ("import_events", "Import an OCEL 2.0 log (JSON or SQLite), all or nothing"),
     "simulate": ("keel_simulate", "Simulate a company's operations from a scenario (the demo company by default)"),
     "mine": ("mine", "Analyse an XES, OCEL 2.0 or CSV event log file without importing it"),
+    "kpis": ("kpis", "KPI history: 'keel kpis snapshot' stores each KPI's closed periods not stored yet"),
     "check-ledger": ("check_ledger", "Check that cached stock balances equal the stock ledger"),
     "forecast": ("keel_forecast", "Forecast each series of a history file (CSV/XLSX) into a CSV"),
     "inventory-policy": ("inventory_policy", "Compute inventory policies for the items of a file into a CSV"),

@@ -128,19 +128,20 @@ _SPECS = [
           (ORDERS, LINES, SHIPMENTS, "events: Hold order, Correct address"), VIEW_ORDER),
     _spec("fill_rate", "Fill rate",
           "Share of ordered units that stock could cover at the order's first allocation.",
-          "sum(ordered units - units backordered at the first allocation) / sum(ordered units) x 100, "
-          "over orders first allocated in the period",
+          "sum(ordered units - units backordered by the order's first allocation run) / sum(ordered units) "
+          "x 100, over orders confirmed in the period that have been allocated",
           "percent", "higher", "director-of-supply-chain", SC, "week", _ORDER_DIMS,
           (ORDERS, LINES, "events: Allocate order, Backorder order"), VIEW_ORDER),
     _spec("backorder_rate", "Backorder rate",
           "Share of orders that could not be fully allocated from stock at first.",
-          "orders whose first allocation left units backordered / orders first allocated in the period x 100",
+          "orders whose first allocation run left units backordered / orders confirmed in the period that have "
+          "been allocated x 100",
           "percent", "lower", "director-of-supply-chain", SC, "week", _ORDER_DIMS,
           (ORDERS, "events: Allocate order, Backorder order"), VIEW_ORDER),
     _spec("stockout_rate", "Stockout rate",
           "Share of stocked items with nothing on hand at the end of the period.",
-          "stocked items (active, with a stock record in scope) whose on-hand quantity at the period's end is "
-          "<= 0 / stocked items x 100",
+          "stock records (item x site, items not discontinued) with on hand <= 0 at the period's end "
+          "/ stock records x 100",
           "percent", "lower", "director-of-supply-chain", SC, "week", ("site",), (STOCK, LEDGER, ITEMS), VIEW_ITEM),
     _spec("inventory_turnover", "Inventory turnover",
           "How many times a year the inventory is sold through, at the period's pace.",
