@@ -1,0 +1,128 @@
+"""Browser tests of the dashboards: every title's home dashboard in headless Chromium, drag
+and drop, and the screenshots in docs/screenshots/.
+
+    .venv/bin/pytest keel/dashboards/tests/test_browser.py
+    .venv/bin/pytest -m screenshots keel/dashboards/tests/test_browser.py   # refresh the screenshots
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+from playwright.sync_api import Page, expect
+
+from keel.dashboards import selectors
+from keel.kpis import services as kpi_services
+from keel.organization.models import JobTitle, Person, Site
+from keel.web.tests.browser import SCREENSHOTS, console_errors, sign_in
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+
+# Targets and thresholds for the demo screenshots, so tiles show their red/amber/green
+# status the way a company that has set its targets sees them.
+TARGETS = {
+    "order_cycle_time": (48, 48, 72), "order_to_ship_time": (24, 24, 36), "on_time_shipment_rate": (95, 95, 85),
+    "on_time_delivery_rate": (95, 95, 85), "otif": (90, 90, 80), "perfect_order_rate": (90, 90, 80),
+    "fill_rate": (97, 97, 90), "backorder_rate": (3, 3, 8), "stockout_rate": (2, 2, 5),
+    "inventory_turnover": (8, 8, 4), "days_inventory_on_hand": (45, 45, 75), "supplier_on_time_rate": (90, 90, 80),
+    "supplier_lead_time": (7, 7, 10), "repeat_purchase_rate": (30, 30, 20), "labour_hours_per_order": (0.5, 0.5, 0.8),
+    "shipping_cost_per_order": (8, 8, 10), "customer_acquisition_cost": (25, 25, 40),
+}
+
+
+def simulate_company(days: int, orders_per_day: int) -> None:
+    from keel.simulation.runner import simulate
+    from keel.simulation.scenario import Scenario
+
+    scenario = Scenario.load(days=days, orders_per_day=orders_per_day)
+    simulate(scenario, start=timezone.localdate() - timedelta(days=scenario.days), until=timezone.now())
+
+
+def test_every_title_signs_in_to_a_dashboard_whose_tiles_show_a_value_or_no_data_yet(
+    new_page: Callable[[], Page], make_person: Callable[..., Person]
+) -> None:
+    # Given a small simulated company and one person for each of the 31 titles at Dublin
+    simulate_company(days=10, orders_per_day=6)
+    dublin = Site.objects.get(code="dub")
+    titles = list(JobTitle.objects.filter(is_catalogue=True).order_by("sort_order"))
+    assert len(titles) == 31
+    people = [make_person(title.slug, site=dublin, email=f"{title.slug}@example.com") for title in titles]
+    failures: list[str] = []
+    for person in people:
+        expected = selectors.layout(actor=person).keys
+        page = new_page()
+        errors = console_errors(page)
+        # When they sign in
+        sign_in(page, person.email)
+        expect(page.locator("h1")).to_contain_text(person.full_name)
+        page.wait_for_load_state("networkidle")
+        # Then their dashboard shows their layout, each tile a value or "no data yet"
+        shown = page.locator("article.kpi").evaluate_all("tiles => tiles.map(tile => tile.dataset.kpi)")
+        values = page.locator("article.kpi .kpi-value").all_inner_texts()
+        if not expected or shown != expected:
+            failures.append(f"{person.title.slug}: tiles {shown}, expected {expected}")
+        blank = [key for key, value in zip(shown, values, strict=True) if not value.strip()]
+        if blank:
+            failures.append(f"{person.title.slug}: tiles without a value: {blank}")
+        # Sparklines drew (Chart.js marks each canvas it rendered)
+        canvases = page.locator("canvas[data-chart]")
+        drawn = page.locator("canvas[data-chart][data-chart-ready='1']")
+        if canvases.count() != drawn.count():
+            failures.append(f"{person.title.slug}: {canvases.count() - drawn.count()} sparklines not drawn")
+        if errors:
+            failures.append(f"{person.title.slug}: console errors {errors}")
+        page.context.close()
+    assert failures == []
+
+
+def test_dragging_a_tile_reorders_the_dashboard(page: Page, make_person: Callable[..., Person]) -> None:
+    # Given a Fulfillment Manager on the arrange page
+    person = make_person("fulfillment-manager")
+    errors = console_errors(page)
+    sign_in(page, person.email)
+    page.get_by_role("link", name="Arrange").click()
+    items = page.locator("li.layout-item")
+    expect(items.first).to_contain_text("Order cycle time")
+    # When they drag the third tile (order backlog) onto the first
+    with page.expect_navigation():
+        items.nth(2).drag_to(items.nth(0), target_position={"x": 20, "y": 2})
+    # Then the order is saved: order backlog first, and the home page follows it
+    expect(page.locator("li.layout-item").first).to_contain_text("Order backlog")
+    assert selectors.layout(actor=Person.objects.get(pk=person.pk)).keys[:3] == [
+        "order_backlog", "order_cycle_time", "on_time_shipment_rate"]
+    page.goto("/")
+    expect(page.locator("article.kpi").first).to_have_attribute("data-kpi", "order_backlog")
+    assert errors == []
+
+
+@pytest.mark.screenshots
+def test_dashboard_screenshots(new_page: Callable[[], Page], make_person: Callable[..., Person], admin: Person) -> None:
+    """Five titles' dashboards over the simulated demo company, with targets set."""
+    simulate_company(days=28, orders_per_day=16)
+    for key, (target, amber, red) in TARGETS.items():
+        kpi_services.set_target(actor=admin, key=key, target=target, amber=amber, red=red)
+    dublin = Site.objects.get(code="dub")
+    shots = (
+        ("chief-operating-officer", "Grace Okafor", None),
+        ("fulfillment-manager", "Fiona Gallagher", dublin),
+        ("director-of-supply-chain", "Marcus Reid", None),
+        ("revenue-operations-manager", "Priya Raman", None),
+        ("process-improvement-manager", "Tomás Ruiz", dublin),
+    )
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    for slug, name, site in shots:
+        person = make_person(slug, full_name=name, email=f"{slug}@example.com", **({"site": site} if site else {}))
+        page = new_page()
+        errors = console_errors(page)
+        sign_in(page, person.email)
+        page.wait_for_load_state("networkidle")
+        expect(page.locator("article.kpi").first).to_be_visible()
+        page.screenshot(path=str(SCREENSHOTS / f"dashboard-{slug}.png"), full_page=True)
+        assert errors == []
+    page.goto("/dashboard/")
+    page.screenshot(path=str(SCREENSHOTS / "dashboard-arrange.png"), full_page=True)
+    for slug, _, _ in shots:
+        assert (SCREENSHOTS / f"dashboard-{slug}.png").stat().st_size > 10_000
