@@ -45,8 +45,13 @@ def target_line(tile: Any) -> str:
 
 
 def sparkline(tile: Any) -> dict[str, Any] | None:
-    """A minimal line chart of the trend, or None with fewer than two known points."""
+    """A minimal line chart of the trend from its first known value, or None with fewer
+    than two known points."""
     points = list(tile.trend)
+    # Periods before the first known value (before the data began) would squeeze the line
+    # into the right-hand end of the tile; gaps after it stay gaps.
+    while points and points[0][1] is None:
+        points.pop(0)
     if sum(1 for _, value in points if value is not None) < 2:
         return None
     colour = STATUS_COLOURS.get(tile.status, STATUS_COLOURS["none"])

@@ -7,10 +7,12 @@ from typing import Any
 from django_tasks import task
 
 from keel.dashboards.services import evaluate_alerts
+from keel.kpis import services as kpi_services
 
 
 @task()
-def evaluate_alerts_task() -> dict[str, Any]:
-    """Evaluate every KPI's thresholds (enqueue it after KPI snapshots or on a schedule)."""
+def evaluate_alerts_task(*, snapshot: bool = True) -> dict[str, Any]:
+    """Store the KPI snapshots not stored yet, then evaluate every KPI's thresholds."""
+    stored = kpi_services.snapshot(actor=None).stored if snapshot else 0
     result = evaluate_alerts()
-    return {"checked": result.checked, "crossings": result.crossings, "alerts": result.alerts}
+    return {"snapshots": stored, "checked": result.checked, "crossings": result.crossings, "alerts": result.alerts}

@@ -14,8 +14,9 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
-from keel.dashboards import selectors
+from keel.dashboards import selectors, services
 from keel.kpis import services as kpi_services
+from keel.organization import services as organization_services
 from keel.organization.models import JobTitle, Person, Site
 from keel.web.tests.browser import SCREENSHOTS, console_errors, sign_in
 
@@ -112,9 +113,16 @@ def test_dashboard_screenshots(new_page: Callable[[], Page], make_person: Callab
         ("revenue-operations-manager", "Priya Raman", None),
         ("process-improvement-manager", "Tomás Ruiz", dublin),
     )
+    people = {slug: make_person(slug, full_name=name, email=f"{slug}@example.com", **({"site": site} if site else {}))
+              for slug, name, site in shots}
+    # Orders sit in sites, not departments: the department-scoped Revenue Operations Manager
+    # is given both fulfillment sites, as an administrator would, to see their revenue.
+    organization_services.grant_scope(actor=admin, person=people["revenue-operations-manager"],
+                                      sites=list(Site.objects.filter(code__in=["dub", "cmh"])), departments=[])
+    # The owners hear about their KPIs that are off target (the top bar's unread count)
+    services.evaluate_alerts()
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    for slug, name, site in shots:
-        person = make_person(slug, full_name=name, email=f"{slug}@example.com", **({"site": site} if site else {}))
+    for slug, person in people.items():
         page = new_page()
         errors = console_errors(page)
         sign_in(page, person.email)
@@ -122,7 +130,11 @@ def test_dashboard_screenshots(new_page: Callable[[], Page], make_person: Callab
         expect(page.locator("article.kpi").first).to_be_visible()
         page.screenshot(path=str(SCREENSHOTS / f"dashboard-{slug}.png"), full_page=True)
         assert errors == []
-    page.goto("/dashboard/")
-    page.screenshot(path=str(SCREENSHOTS / "dashboard-arrange.png"), full_page=True)
+        if slug == "fulfillment-manager":
+            page.goto("/dashboard/alerts/")
+            expect(page.locator("#listing tbody tr").first).to_be_visible()
+            page.screenshot(path=str(SCREENSHOTS / "kpi-alerts.png"), full_page=True)
+            page.goto("/dashboard/")
+            page.screenshot(path=str(SCREENSHOTS / "dashboard-arrange.png"), full_page=True)
     for slug, _, _ in shots:
         assert (SCREENSHOTS / f"dashboard-{slug}.png").stat().st_size > 10_000
