@@ -77,7 +77,7 @@ def record_rows(detail: PeriodDetail, spec: KpiSpec) -> list[list[Any]]:
         if isinstance(measure, bool):
             measure = "yes" if measure else "no"
         elif isinstance(measure, float):
-            measure = round(measure, 4)
+            measure = round(measure, 2)
         rows.append([row["record"], row["at"].strftime("%Y-%m-%d %H:%M") if row.get("at") else "",
                      *(labels[d].get(row[d], str(row[d])) for d in dims),
                      *([measure] if "measure" in frame.columns else [])])
