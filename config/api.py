@@ -8,6 +8,7 @@ from keel.audit.api import router as audit_router
 from keel.core.api import install_problem_handlers
 from keel.dashboards.api import router as dashboards_router
 from keel.events.api import router as events_router
+from keel.kpis.api import router as kpis_router
 from keel.orders.api import router as orders_router
 from keel.organization.api import router as organization_router
 from keel.supply_chain.api import router as supply_chain_router
@@ -28,4 +29,5 @@ api.add_router("/", events_router)
 api.add_router("/", audit_router)
 api.add_router("/", supply_chain_router)
 api.add_router("/", orders_router)
+api.add_router("/", kpis_router)
 api.add_router("/", dashboards_router)

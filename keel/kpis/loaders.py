@@ -18,7 +18,7 @@ from typing import Any
 
 import polars as pl
 from django.conf import settings
-from django.db.models import CharField, Exists, F, FloatField, OuterRef, Q, QuerySet, Value
+from django.db.models import CharField, F, FloatField, Q, QuerySet, Value
 from django.db.models.fields.json import KT
 from django.db.models.functions import Cast, Concat
 from django.utils import timezone
@@ -62,16 +62,17 @@ def _aware(moment: datetime) -> datetime:
 def window_orders(*, scope: Scope, start: datetime) -> QuerySet[SalesOrder]:
     """Orders whose facts can land in a window beginning at ``start`` (see module docstring)."""
     since = _aware(start)
-    moved = Shipment.objects.filter(order=OuterRef("pk")).filter(Q(shipped_at__gte=since) | Q(delivered_at__gte=since))
+    # A plain (not correlated) subquery: the database reads the window's shipments once.
+    moved = Shipment.objects.filter(Q(shipped_at__gte=since) | Q(delivered_at__gte=since)).values("order_id")
     orders = SalesOrder.objects.filter(confirmed_at__isnull=False).filter(
-        Q(confirmed_at__gte=since) | Q(status__in=sorted(OPEN_STATUSES)) | Q(cancelled_at__gte=since) | Exists(moved)
+        Q(confirmed_at__gte=since) | Q(status__in=sorted(OPEN_STATUSES)) | Q(cancelled_at__gte=since) | Q(pk__in=moved)
     )
     return scope.filter(orders, site_field="ship_from")
 
 
 def load_orders(orders: QuerySet[SalesOrder]) -> pl.DataFrame:
     rows = orders.values_list("id", "number", "ship_from_id", "channel_id", "customer_id", "currency", "status",
-                              "confirmed_at", "cancelled_at", "promised_ship_on", "promised_delivery_on")
+                              "created_at", "confirmed_at", "cancelled_at", "promised_ship_on", "promised_delivery_on")
     return _frame("orders", rows.order_by())
 
 
@@ -88,14 +89,16 @@ def load_shipments(orders: QuerySet[SalesOrder]) -> pl.DataFrame:
     return _frame("shipments", rows)
 
 
-def load_order_events(orders: QuerySet[SalesOrder]) -> pl.DataFrame:
-    """Allocation runs, holds and address corrections of the window's orders, whenever they happened."""
+def load_order_events(orders: QuerySet[SalesOrder], *, since: datetime | None) -> pl.DataFrame:
+    """Allocation runs, holds and address corrections of the window's orders, whenever they
+    happened. ``since`` (the earliest creation among those orders; nothing happens to an
+    order before it exists) lets the database read only the recent part of the log."""
     refs = orders.annotate(ref=Concat(Value("sales_order:"), Cast("pk", CharField()), output_field=CharField()))
+    events = Event.objects.filter(event_type__name__in=[*ALLOCATION_ACTIVITIES, *FLAW_ACTIVITIES])
+    if since is not None:
+        events = events.filter(occurred_at__gte=_aware(since))
     rows = (
-        Event.objects.filter(
-            event_type__name__in=[*ALLOCATION_ACTIVITIES, *FLAW_ACTIVITIES],
-            object_links__object__ocel_id__in=refs.values("ref"),
-        )
+        events.filter(object_links__object__ocel_id__in=refs.values("ref"))
         .order_by()
         .values_list("object_links__object__ocel_id", "event_type__name", "occurred_at",
                      Cast(KT("attributes__backordered"), FloatField()))
@@ -189,7 +192,8 @@ def load(*, needs: Iterable[str], scope: Scope, start: datetime) -> Inputs:
         if "shipments" in wanted:
             inputs.shipments = load_shipments(orders)
         if "order_events" in wanted:
-            inputs.order_events = load_order_events(orders)
+            created = inputs.orders["created_at"].min()
+            inputs.order_events = load_order_events(orders, since=created if isinstance(created, datetime) else None)
         if "first_orders" in wanted:
             inputs.first_orders = load_first_orders(scope=scope, orders=orders)
     if "receipts" in wanted:

@@ -35,7 +35,8 @@ AREAS: tuple[NavArea, ...] = (
     NavArea(
         Area.PROCESS, "◆",
         "Process mining on Keel's own event log: maps, bottlenecks, variants, conformance.",
-        (NavPage("Event log", "events:list", "events.view_event"),),
+        (NavPage("Event log", "events:list", "events.view_event"),
+         NavPage("KPI catalogue", "kpis:catalogue", "kpis.view_kpi")),
         ("Process maps and bottlenecks", "Variants and conformance", "Improvement initiatives"),
     ),
     NavArea(

@@ -20,7 +20,8 @@ S: pl.DataType = pl.String()
 SCHEMAS: dict[str, dict[str, pl.DataType]] = {
     # One row per sales order (confirmed at some point).
     "orders": {"order_id": ID, "number": S, "site": ID, "channel": ID, "customer": ID, "currency": S, "status": S,
-               "confirmed_at": TS, "cancelled_at": TS, "promised_ship_on": pl.Date(), "promised_delivery_on": pl.Date()},
+               "created_at": TS, "confirmed_at": TS, "cancelled_at": TS, "promised_ship_on": pl.Date(),
+               "promised_delivery_on": pl.Date()},
     # One row per order line of the orders above; unit_price in the order's currency.
     "lines": {"order_id": ID, "item": ID, "quantity": F, "unit_price": F, "shipped_quantity": F, "status": S},
     # One row per shipment of the orders above.
