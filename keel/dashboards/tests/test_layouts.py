@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 
 import pytest
@@ -224,3 +225,24 @@ def test_the_preset_pages_list_every_title(admin: Person, login: Callable[[Perso
     assert "Order cycle time" in page
     assert "Reset to the preset Keel ships" in page
     assert login(admin).get(reverse("dashboards:preset", kwargs={"slug": "nope"})).status_code == 404
+
+
+def test_the_api_reads_every_preset_and_lets_administrators_replace_one(
+    admin: Person, make_person: Callable[..., Person], api_client: Callable[..., Client]
+) -> None:
+    body = api_client(admin).get("/api/v1/dashboards/presets").json()
+    assert len(body) == 31
+    assert body[0] == {"title": "chief-operating-officer", "title_name": "Chief Operating Officer (COO)",
+                       "kpi_keys": list(SHIPPED["chief-operating-officer"])}
+    payload = json.dumps({"kpi_keys": ["order_backlog", "order_cycle_time"]})
+    manager = make_person("fulfillment-manager")
+    refused = api_client(manager).put("/api/v1/dashboards/presets/fulfillment-manager", data=payload,
+                                      content_type="application/json")
+    assert refused.status_code == 403
+    response = api_client(admin).put("/api/v1/dashboards/presets/fulfillment-manager", data=payload,
+                                     content_type="application/json")
+    assert response.json() == {"title": "fulfillment-manager", "title_name": "Fulfillment Manager",
+                               "kpi_keys": ["order_backlog", "order_cycle_time"]}
+    assert api_client(manager).get("/api/v1/dashboards/me").json()["kpi_keys"] == ["order_backlog", "order_cycle_time"]
+    assert api_client(admin).put("/api/v1/dashboards/presets/nope", data=payload,
+                                 content_type="application/json").status_code == 404
