@@ -20,9 +20,9 @@ from keel.core.views import requires
 from keel.dashboards import permissions as p
 from keel.dashboards import selectors, services
 from keel.dashboards.choices import Status
-from keel.dashboards.presets import MAX_PERSONAL_TILES, MAX_PRESET_TILES
+from keel.dashboards.presets import FALLBACK, MAX_PERSONAL_TILES, MAX_PRESET_TILES
 from keel.kpis import selectors as kpi_selectors
-from keel.kpis.catalogue import CATALOGUE
+from keel.kpis.catalogue import CATALOGUE, KpiSpec
 from keel.organization.models import JobTitle
 
 ALERT_COLUMNS = (
@@ -149,14 +149,33 @@ def _title(slug: str) -> JobTitle:
     return title
 
 
+def _preset_specs(title: JobTitle, stored: dict[int, list[str]]) -> list[KpiSpec]:
+    visible = {spec.key for spec in selectors.title_visible_kpis(title=title)}
+    keys = stored.get(title.pk, list(FALLBACK))
+    return [CATALOGUE[key] for key in keys if key in CATALOGUE and key in visible]
+
+
 @requires(p.VIEW_PRESET.code)
 def presets_view(request: HttpRequest) -> HttpResponse:
-    rows = []
-    for title, keys in selectors.presets(actor=request.user):
-        visible = {spec.key for spec in selectors.title_visible_kpis(title=title)}
-        rows.append({"title": title, "specs": [CATALOGUE[key] for key in keys if key in CATALOGUE and key in visible]})
+    stored = {title.pk: keys for title, keys in selectors.presets(actor=request.user)}
+    columns = (
+        Column("name", "Job title", sort="sort_order"),
+        Column("level", "Level", sort="level", value=lambda title: title.get_level_display()),
+        Column("tiles", "Tiles", numeric=True, value=lambda title: len(_preset_specs(title, stored))),
+        Column("kpis", "KPIs, in order",
+               value=lambda title: ", ".join(spec.name for spec in _preset_specs(title, stored))),
+    )
+    listing = Listing(request=request, queryset=JobTitle.objects.all(), columns=columns,
+                      search_fields=("name", "focus"), default_sort="name", export_name="dashboard-presets")
+    response = listing.export()
+    if response is not None:
+        record_export(actor=request.user, object_type="dashboard_preset", row_count=listing.filtered.count(),
+                      file_format=request.GET["export"])
+        return response
+    for title in listing.rows:
+        title.specs = _preset_specs(title, stored)
     return render(request, "dashboards/presets.html", {
-        "rows": rows, "can_change": request.user.has_action(p.CHANGE_PRESET.code),  # type: ignore[union-attr]
+        "listing": listing, "can_change": request.user.has_action(p.CHANGE_PRESET.code),  # type: ignore[union-attr]
     })
 
 

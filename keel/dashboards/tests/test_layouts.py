@@ -219,8 +219,16 @@ def test_the_home_page_shows_the_tiles_in_layout_order_with_constant_queries(
 
 
 def test_the_preset_pages_list_every_title(admin: Person, login: Callable[[Person], Client]) -> None:
-    page = login(admin).get(reverse("dashboards:presets")).content.decode()
+    page = login(admin).get(reverse("dashboards:presets"), {"size": 50}).content.decode()
     assert page.count('<td><a href="/dashboard/presets/') == 31
+    page = login(admin).get(reverse("dashboards:presets"), {"q": "fulfillment manager"}).content.decode()
+    assert page.count('<td><a href="/dashboard/presets/') == 1
+    response = login(admin).get(reverse("dashboards:presets"), {"q": "revenue", "export": "csv"})
+    assert response.content.decode("utf-8-sig").splitlines() == [
+        'Job title,Level,Tiles,"KPIs, in order"',
+        "Revenue Operations Manager,Specialized,7,\"Revenue, Customer acquisition cost, Repeat-purchase rate, Orders, "
+        "Average order value, Customer satisfaction (CSAT), Return rate\"",
+    ]
     page = login(admin).get(reverse("dashboards:preset", kwargs={"slug": "fulfillment-manager"})).content.decode()
     assert "Order cycle time" in page
     assert "Reset to the preset Keel ships" in page
