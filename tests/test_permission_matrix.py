@@ -164,6 +164,9 @@ WEB_ROUTES: dict[str, tuple[str, Callable[[Person, dict[str, Any]], dict[str, An
     "orders:hold": ("POST", lambda person, ctx: {"pk": 999999}),
     "orders:release-hold": ("POST", lambda person, ctx: {"pk": 999999}),
     "orders:cancel": ("POST", lambda person, ctx: {"pk": 999999}),
+    "kpis:catalogue": ("GET", lambda person, ctx: {}),
+    "kpis:detail": ("GET", lambda person, ctx: {"key": "no_such_kpi"}),
+    "kpis:target": ("GET", lambda person, ctx: {"key": "no_such_kpi"}),
     "dashboards:edit": ("GET", lambda person, ctx: {}),
     "dashboards:change": ("POST", lambda person, ctx: {}),
     "dashboards:order": ("POST", lambda person, ctx: {}),
@@ -259,6 +262,8 @@ def test_api_matrix(personas: list[Person], api_client: Any) -> None:
                 .replace("{transfer_id}", "999999")
                 .replace("{count_id}", "999999")
                 .replace("{job_id}", "999999")
+                .replace("{key}", "no_such_kpi")
+                .replace("{slug}", "no-such-title")
             )
             client = api_client(person) if person else Client()
             response = client.generic(method, url, data="{}", content_type="application/json")
