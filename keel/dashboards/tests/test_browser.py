@@ -15,24 +15,12 @@ from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from keel.dashboards import selectors, services
-from keel.kpis import services as kpi_services
+from keel.dashboards.demo import set_demo_targets
 from keel.organization import services as organization_services
 from keel.organization.models import JobTitle, Person, Site
 from keel.web.tests.browser import SCREENSHOTS, console_errors, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
-
-# Targets and thresholds for the demo screenshots, so tiles show their red/amber/green
-# status the way a company that has set its targets sees them.
-TARGETS = {
-    "order_cycle_time": (48, 48, 72), "order_to_ship_time": (24, 24, 36), "on_time_shipment_rate": (95, 95, 85),
-    "on_time_delivery_rate": (95, 95, 85), "otif": (90, 90, 80), "perfect_order_rate": (90, 90, 80),
-    "fill_rate": (97, 97, 90), "backorder_rate": (3, 3, 8), "stockout_rate": (2, 2, 5),
-    "inventory_turnover": (8, 8, 4), "days_inventory_on_hand": (45, 45, 75), "supplier_on_time_rate": (90, 90, 80),
-    "supplier_lead_time": (7, 7, 10), "repeat_purchase_rate": (30, 30, 20), "labour_hours_per_order": (0.5, 0.5, 0.8),
-    "shipping_cost_per_order": (8, 8, 10), "customer_acquisition_cost": (25, 25, 40),
-}
-
 
 def simulate_company(days: int, orders_per_day: int) -> None:
     from keel.simulation.runner import simulate
@@ -101,10 +89,9 @@ def test_dragging_a_tile_reorders_the_dashboard(page: Page, make_person: Callabl
 
 @pytest.mark.screenshots
 def test_dashboard_screenshots(new_page: Callable[[], Page], make_person: Callable[..., Person], admin: Person) -> None:
-    """Five titles' dashboards over the simulated demo company, with targets set."""
+    """Five titles' dashboards over the simulated demo company, with the demo's KPI targets."""
     simulate_company(days=28, orders_per_day=16)
-    for key, (target, amber, red) in TARGETS.items():
-        kpi_services.set_target(actor=admin, key=key, target=target, amber=amber, red=red)
+    set_demo_targets(actor=admin)
     dublin = Site.objects.get(code="dub")
     shots = (
         ("chief-operating-officer", "Grace Okafor", None),
