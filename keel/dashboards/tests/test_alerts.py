@@ -8,6 +8,7 @@ from datetime import date
 
 import pytest
 from django.core.management import call_command
+from django.core.management.base import CommandError
 from django.test import Client
 from django.urls import reverse
 
@@ -86,9 +87,13 @@ def test_evaluation_without_data_raises_nothing_and_the_command_says_so(
     make_person: Callable[..., Person], capsys: pytest.CaptureFixture[str]
 ) -> None:
     make_person("fulfillment-manager")
-    call_command("keel_alerts", "evaluate", "--kpi", "order_backlog")
+    call_command("keel_alerts", "evaluate", "--kpi", "order_backlog", "--snapshot")
     assert Alert.objects.count() == 0
-    assert "0 crossings, 0 alerts raised." in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert out.splitlines()[-1] == "Checked 1 KPI x scope pair: 0 crossings, 0 alerts raised."
+    assert out.startswith("Stored ")
+    with pytest.raises(CommandError, match="--kpi: unknown KPI nope"):
+        call_command("keel_alerts", "evaluate", "--kpi", "nope")
 
 
 def test_people_read_only_their_own_alerts_on_the_page_and_mark_them_read(
