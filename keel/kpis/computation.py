@@ -62,6 +62,22 @@ def now_utc() -> datetime:
     return moment.astimezone(UTC).replace(tzinfo=None) if moment.tzinfo else moment
 
 
+SITE_RECORDS_REASON = ("these records belong to sites and your data scope covers departments only "
+                       "(an administrator can add sites to your scope)")
+COMPANY_RECORDS_REASON = "marketing spend is recorded company-wide, outside any site's data"
+
+
+def scope_reason(key: str, scope: Scope) -> str | None:
+    """Why a scope can never hold a KPI's records, None when it can."""
+    if scope.is_company_wide:
+        return None
+    if "marketing" in FORMULAS[key].needs:
+        return COMPANY_RECORDS_REASON
+    if not scope.site_ids:
+        return SITE_RECORDS_REASON
+    return None
+
+
 def not_computed_reason(key: str) -> str | None:
     """Why a KPI is never computed (area or data not there yet), None when it is."""
     spec = get_spec(key)
@@ -85,6 +101,8 @@ def current(*, keys: Sequence[str], scope: Scope, now: datetime | None = None) -
     computable: list[str] = []
     for key in keys:
         reason = not_computed_reason(key)
+        if reason is None:
+            reason = scope_reason(key, scope)
         if reason is None:
             computable.append(key)
         else:
@@ -155,7 +173,7 @@ def history(*, key: str, scope: Scope, count: int | None = None, now: datetime |
     """The KPI's trend over ``count`` periods (default: the trend length of its grain)."""
     now = now or now_utc()
     spec = get_spec(key)
-    reason = not_computed_reason(key)
+    reason = not_computed_reason(key) or scope_reason(key, scope)
     if reason is not None:
         return Result(value=None, reason=reason)
     if count is None or count == TREND_PERIODS[spec.grain]:

@@ -20,7 +20,7 @@ import polars as pl
 from django.conf import settings
 from django.db.models import CharField, F, FloatField, Q, QuerySet, Value
 from django.db.models.fields.json import KT
-from django.db.models.functions import Cast, Concat
+from django.db.models.functions import Cast
 from django.utils import timezone
 
 from keel.analytics.kpi import SCHEMAS, Inputs, conform
@@ -76,35 +76,53 @@ def load_orders(orders: QuerySet[SalesOrder]) -> pl.DataFrame:
     return _frame("orders", rows.order_by())
 
 
-def load_lines(orders: QuerySet[SalesOrder]) -> pl.DataFrame:
-    rows = SalesOrderLine.objects.filter(order__in=orders.values("pk")).order_by().values_list(
+def _order_range(orders: pl.DataFrame) -> tuple[int, int] | None:
+    if orders.is_empty():
+        return None
+    return int(orders["order_id"].min()), int(orders["order_id"].max())  # type: ignore[arg-type]
+
+
+def _of_window(frame: pl.DataFrame, orders: pl.DataFrame) -> pl.DataFrame:
+    """Rows of the window's orders only (a semi-join), in the frame's own columns."""
+    return frame.join(orders.select("order_id"), on="order_id", how="semi")
+
+
+def load_lines(orders: pl.DataFrame) -> pl.DataFrame:
+    """Lines of the window's orders: an index range scan on the order key, then a semi-join,
+    so the window's order query is not run again inside this one."""
+    bounds = _order_range(orders)
+    if bounds is None:
+        return _frame("lines", [])
+    rows = SalesOrderLine.objects.filter(order_id__gte=bounds[0], order_id__lte=bounds[1]).order_by().values_list(
         "order_id", "item_id", _float("quantity"), _float("unit_price"), _float("shipped_quantity"), "status")
-    return _frame("lines", rows)
+    return _of_window(_frame("lines", rows), orders)
 
 
-def load_shipments(orders: QuerySet[SalesOrder]) -> pl.DataFrame:
-    rows = Shipment.objects.filter(order__in=orders.values("pk")).order_by().values_list(
+def load_shipments(orders: pl.DataFrame) -> pl.DataFrame:
+    bounds = _order_range(orders)
+    if bounds is None:
+        return _frame("shipments", [])
+    rows = Shipment.objects.filter(order_id__gte=bounds[0], order_id__lte=bounds[1]).order_by().values_list(
         "id", "order_id", "carrier_service__carrier_id", "shipped_at", "delivered_at", _float("shipping_cost"),
         "shipping_cost_currency")
-    return _frame("shipments", rows)
+    return _of_window(_frame("shipments", rows), orders)
 
 
-def load_order_events(orders: QuerySet[SalesOrder], *, since: datetime | None) -> pl.DataFrame:
+def load_order_events(orders: pl.DataFrame) -> pl.DataFrame:
     """Allocation runs, holds and address corrections of the window's orders, whenever they
-    happened. ``since`` (the earliest creation among those orders; nothing happens to an
-    order before it exists) lets the database read only the recent part of the log."""
-    refs = orders.annotate(ref=Concat(Value("sales_order:"), Cast("pk", CharField()), output_field=CharField()))
-    events = Event.objects.filter(event_type__name__in=[*ALLOCATION_ACTIVITIES, *FLAW_ACTIVITIES])
-    if since is not None:
+    happened: read from the earliest creation among those orders on (nothing happens to an
+    order before it exists), which the log's time index serves, then semi-joined."""
+    if orders.is_empty():
+        return _frame("order_events", [])
+    since = orders["created_at"].min()
+    events = Event.objects.filter(event_type__name__in=[*ALLOCATION_ACTIVITIES, *FLAW_ACTIVITIES],
+                                  object_links__object__object_type__name="sales_order")
+    if isinstance(since, datetime):
         events = events.filter(occurred_at__gte=_aware(since))
-    rows = (
-        events.filter(object_links__object__ocel_id__in=refs.values("ref"))
-        .order_by()
-        .values_list("object_links__object__ocel_id", "event_type__name", "occurred_at",
-                     Cast(KT("attributes__backordered"), FloatField()))
-    )
+    rows = events.order_by().values_list("object_links__object__ocel_id", "event_type__name", "occurred_at",
+                                         Cast(KT("attributes__backordered"), FloatField()))
     data = [(int(ref.partition(":")[2]), activity, at, backordered) for ref, activity, at, backordered in rows]
-    return _frame("order_events", data)
+    return _of_window(_frame("order_events", data), orders)
 
 
 def load_first_orders(*, scope: Scope, orders: QuerySet[SalesOrder]) -> pl.DataFrame:
@@ -188,12 +206,11 @@ def load(*, needs: Iterable[str], scope: Scope, start: datetime) -> Inputs:
         orders = window_orders(scope=scope, start=start)
         inputs.orders = load_orders(orders)
         if "lines" in wanted:
-            inputs.lines = load_lines(orders)
+            inputs.lines = load_lines(inputs.orders)
         if "shipments" in wanted:
-            inputs.shipments = load_shipments(orders)
+            inputs.shipments = load_shipments(inputs.orders)
         if "order_events" in wanted:
-            created = inputs.orders["created_at"].min()
-            inputs.order_events = load_order_events(orders, since=created if isinstance(created, datetime) else None)
+            inputs.order_events = load_order_events(inputs.orders)
         if "first_orders" in wanted:
             inputs.first_orders = load_first_orders(scope=scope, orders=orders)
     if "receipts" in wanted:

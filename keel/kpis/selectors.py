@@ -110,9 +110,10 @@ def drill_down(*, actor: Any, key: str, period: date | None = None,
                site_id: int | None = None) -> computation.PeriodDetail | None:
     """One period of a KPI in full (value, breakdowns, records); None for KPIs never computed."""
     _require(actor, key)
-    if computation.not_computed_reason(key) is not None:
+    scope = scope_for(actor=actor, site_id=site_id)
+    if computation.not_computed_reason(key) is not None or computation.scope_reason(key, scope) is not None:
         return None
-    return computation.period(key=key, scope=scope_for(actor=actor, site_id=site_id), start=period)
+    return computation.period(key=key, scope=scope, start=period)
 
 
 LABELS: dict[str, tuple[Any, str]] = {

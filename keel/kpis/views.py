@@ -29,7 +29,7 @@ from keel.kpis.charts import breakdown_chart, trend_chart
 from keel.kpis.formatting import format_value
 from keel.kpis.models import KpiTarget
 from keel.organization.forms import apply_problems
-from keel.organization.models import Site
+from keel.organization.models import JobTitle, Site
 
 DIMENSION_LABELS = {"site": "Site", "channel": "Channel", "supplier": "Supplier", "carrier": "Carrier",
                     "team": "Team", "item": "Item"}
@@ -64,11 +64,17 @@ def catalogue_view(request: HttpRequest) -> HttpResponse:
         record_export(actor=request.user, object_type="kpi", row_count=len(data), file_format=request.GET["export"])
         return download(filename="kpis", header=header, rows=data, file_format=request.GET["export"])
     lines = {line.kpi_key: line for line in KpiTarget.objects.filter(site__isnull=True)}
+    owners = _owner_names()
     entries = [{"tile": tile, "line": lines.get(tile.spec.key), "chart": trend_chart(tile, compact=True),
-                "chart_id": f"trend-{tile.spec.key}"} for tile in rows]
+                "chart_id": f"trend-{tile.spec.key}", "owner": owners.get(tile.spec.owner_title, tile.spec.owner_title)}
+               for tile in rows]
     return render(request, "kpis/catalogue.html", {
         "entries": entries, "query": request.GET.get("q", ""), "sites": _sites(request), "site_id": site_id,
     })
+
+
+def _owner_names() -> dict[str, str]:
+    return dict(JobTitle.objects.values_list("slug", "name"))
 
 
 def _period(request: HttpRequest) -> date | None:
@@ -113,7 +119,7 @@ def detail_view(request: HttpRequest, key: str) -> HttpResponse:
         "tile": tile, "spec": spec, "detail": detail, "breakdowns": breakdowns, "records": records_page,
         "record_header": exports.record_header(spec, detail) if detail is not None else [],
         "period_value": format_value(detail.value, spec.unit) if detail is not None else tile.display,
-        "is_open_period": is_open_period, "chart": trend_chart(tile), "sites": _sites(request), "site_id": site_id,
+        "is_open_period": is_open_period, "owner": _owner_names().get(spec.owner_title, spec.owner_title), "chart": trend_chart(tile), "sites": _sites(request), "site_id": site_id,
         "periods": [start for start, _ in reversed(tile.trend)],
         "can_manage": services.can_manage_target(actor=request.user, key=key),
         "lines": KpiTarget.objects.filter(kpi_key=key).select_related("site").order_by("site__name"),

@@ -143,7 +143,7 @@ def test_a_site_manager_sees_only_their_sites_numbers(company: Company,
     assert values["purchase_price_variance"] == pytest.approx(-5.0)
     # Beta's first order in scope is O3: not a repeat.
     assert values["repeat_purchase_rate"] == 0
-    # Marketing spend belongs to no site: company-wide people only.
+    # Marketing spend belongs to no site: company-wide people only (and the tile says so).
     assert values["customer_acquisition_cost"] is None
     # Customer service KPIs need the service area, which this title lacks.
     assert "csat" not in values
@@ -160,3 +160,16 @@ def test_the_trend_has_one_point_per_period_oldest_first(company: Company) -> No
     # O0 (week of Oct 19) and O1-O4 (this week); every other week had no orders.
     weeks_with_orders = [point for point in tile["orders"].trend if point[1]]
     assert weeks_with_orders == [(date(2026, 10, 19), 1.0), (date(2026, 11, 23), 4.0)]
+
+
+def test_a_department_scoped_person_is_told_why_site_records_do_not_count(
+        company: Company, make_person: Callable[..., Person]) -> None:
+    # Revenue Operations Manager: department scope; orders, stock and receipts belong to sites.
+    revops = make_person("revenue-operations-manager")
+    with clock.simulated(NOW):
+        shown = tiles(actor=revops, keys=["orders", "revenue", "customer_acquisition_cost"])
+    assert {key: (tile.value, tile.display) for key, tile in shown.items()} == {
+        "orders": (None, "no data yet"), "revenue": (None, "no data yet"),
+        "customer_acquisition_cost": (None, "no data yet")}
+    assert shown["orders"].reason.startswith("these records belong to sites")
+    assert shown["customer_acquisition_cost"].reason == "marketing spend is recorded company-wide, outside any site's data"
