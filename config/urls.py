@@ -13,6 +13,8 @@ urlpatterns = [
     path("orders/", include("keel.orders.urls")),
     path("processes/", include("keel.processes.urls")),
     path("planning/", include("keel.planning.urls")),
+    path("kpis/", include("keel.kpis.urls")),
+    path("dashboard/", include("keel.dashboards.urls")),
     path("api/v1/", api.urls),
 ]
 

@@ -38,6 +38,7 @@ AREAS: tuple[NavArea, ...] = (
         (
             NavPage("Event log", "events:list", "events.view_event"),
             NavPage("Process maps and bottlenecks", "processes:list", "processes.view_process"),
+            NavPage("KPI catalogue", "kpis:catalogue", "kpis.view_kpi"),
         ),
         ("Conformance", "Improvement initiatives"),
     ),
@@ -94,6 +95,7 @@ AREAS: tuple[NavArea, ...] = (
         (
             NavPage("People", "organization:people", "organization.view_person"),
             NavPage("Job titles & presets", "organization:titles", "organization.view_job_title"),
+            NavPage("Dashboard presets", "dashboards:presets", "dashboards.view_preset"),
             NavPage("Sites & departments", "organization:sites", "organization.view_site"),
         ),
         (),
