@@ -10,6 +10,8 @@ from keel.events.api import router as events_router
 from keel.kpis.api import router as kpis_router
 from keel.orders.api import router as orders_router
 from keel.organization.api import router as organization_router
+from keel.processes.api import router as processes_router
+from keel.planning.api import router as planning_router
 from keel.supply_chain.api import router as supply_chain_router
 
 api = NinjaAPI(
@@ -29,3 +31,5 @@ api.add_router("/", audit_router)
 api.add_router("/", supply_chain_router)
 api.add_router("/", orders_router)
 api.add_router("/", kpis_router)
+api.add_router("/", processes_router)
+api.add_router("/", planning_router)

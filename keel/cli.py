@@ -22,6 +22,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "check-ledger": ("check_ledger", "Check that cached stock balances equal the stock ledger"),
     "forecast": ("keel_forecast", "Forecast each series of a history file (CSV/XLSX) into a CSV"),
     "inventory-policy": ("inventory_policy", "Compute inventory policies for the items of a file into a CSV"),
+    "plan": ("keel_plan", "Run planning now: forecasts, policies and replenishment proposals for every item"),
     "purge-import-jobs": ("purge_import_jobs", "Delete finished import jobs older than --older-than-days (30)"),
     "collectstatic": ("collectstatic", "Build the static files for production (keel serve does it too)"),
     "setpassword": ("keel_setpassword", "Give a person a new random password and print it once"),

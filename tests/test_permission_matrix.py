@@ -167,6 +167,22 @@ WEB_ROUTES: dict[str, tuple[str, Callable[[Person, dict[str, Any]], dict[str, An
     "kpis:catalogue": ("GET", lambda person, ctx: {}),
     "kpis:detail": ("GET", lambda person, ctx: {"key": "no_such_kpi"}),
     "kpis:target": ("GET", lambda person, ctx: {"key": "no_such_kpi"}),
+    "processes:list": ("GET", lambda person, ctx: {}),
+    "processes:map": ("GET", lambda person, ctx: {"process": "order-fulfillment"}),
+    "processes:arc-cases": ("GET", lambda person, ctx: {"process": "order-fulfillment"}),
+    "processes:case": ("GET", lambda person, ctx: {"process": "order-fulfillment", "case_id": "sales_order:999999"}),
+    "processes:variants": ("GET", lambda person, ctx: {"process": "purchasing"}),
+    "processes:bottlenecks": ("GET", lambda person, ctx: {"process": "order-fulfillment"}),
+    "processes:compare": ("GET", lambda person, ctx: {"process": "order-fulfillment"}),
+    "planning:workbench": ("GET", lambda person, ctx: {}),
+    "planning:why": ("GET", lambda person, ctx: {"pk": 999999}),
+    "planning:approve": ("POST", lambda person, ctx: {}),
+    "planning:runs": ("GET", lambda person, ctx: {}),
+    "planning:run-start": ("POST", lambda person, ctx: {}),
+    "planning:run-progress": ("GET", lambda person, ctx: {"pk": 999999}),
+    "planning:item": ("GET", lambda person, ctx: {"sku": "NO-SUCH-SKU"}),
+    "planning:accuracy": ("GET", lambda person, ctx: {}),
+    "planning:targets": ("GET", lambda person, ctx: {}),
 }
 
 
@@ -252,6 +268,11 @@ def test_api_matrix(personas: list[Person], api_client: Any) -> None:
                 .replace("{count_id}", "999999")
                 .replace("{job_id}", "999999")
                 .replace("{key}", "no_such_kpi")
+                .replace("{process}", "order-fulfillment")
+                .replace("{case_id}", "sales_order:999999")
+                .replace("{run_id}", "999999")
+                .replace("{plan_id}", "999999")
+                .replace("{target_id}", "999999")
             )
             client = api_client(person) if person else Client()
             response = client.generic(method, url, data="{}", content_type="application/json")

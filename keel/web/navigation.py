@@ -35,9 +35,12 @@ AREAS: tuple[NavArea, ...] = (
     NavArea(
         Area.PROCESS, "◆",
         "Process mining on Keel's own event log: maps, bottlenecks, variants, conformance.",
-        (NavPage("Event log", "events:list", "events.view_event"),
-         NavPage("KPI catalogue", "kpis:catalogue", "kpis.view_kpi")),
-        ("Process maps and bottlenecks", "Variants and conformance", "Improvement initiatives"),
+        (
+            NavPage("Event log", "events:list", "events.view_event"),
+            NavPage("Process maps and bottlenecks", "processes:list", "processes.view_process"),
+            NavPage("KPI catalogue", "kpis:catalogue", "kpis.view_kpi"),
+        ),
+        ("Conformance", "Improvement initiatives"),
     ),
     NavArea(
         Area.SUPPLY_CHAIN, "▣",
@@ -50,11 +53,14 @@ AREAS: tuple[NavArea, ...] = (
             NavPage("Purchase orders", "supply_chain:purchase-orders", "supply_chain.view_purchase_order"),
             NavPage("Transfers", "supply_chain:transfers", "supply_chain.move_stock"),
             NavPage("Cycle counts", "supply_chain:counts", "supply_chain.adjust_stock"),
+            NavPage("Replenishment", "planning:workbench", "planning.view_plan"),
+            NavPage("Forecast accuracy", "planning:accuracy", "planning.view_plan"),
+            NavPage("Service targets", "planning:targets", "planning.view_plan"),
             NavPage("Fulfillment queue", "orders:queue", "orders.view_order"),
             NavPage("Sales orders", "orders:list", "orders.view_order"),
             NavPage("Shipments", "orders:shipments", "orders.view_order"),
         ),
-        ("Forecasts and replenishment",),
+        (),
     ),
     NavArea(
         Area.COSTS, "◧",
