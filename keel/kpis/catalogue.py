@@ -22,7 +22,6 @@ GRAINS = ("day", "week", "month")
 DIMENSIONS = ("site", "channel", "supplier", "carrier", "team", "item")
 
 NOT_BUILT_REASON = "the {area} area is not built yet"
-PLANNING_REASON = "planning runs not available yet"
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,6 +75,8 @@ LEDGER = "supply_chain.StockMovement (stock ledger)"
 POS = "supply_chain.PurchaseOrderLine"
 RECEIPTS = "supply_chain.ReceiptLine"
 FX = "setting KEEL_KPI_EXCHANGE_RATES (into KEEL_KPI_CURRENCY)"
+PLANNING_RUNS = "planning.PlanningRun (successful runs)"
+ITEM_PLANS = "planning.ItemPlan (backtest totals: absolute_error_total, actual_total)"
 
 SC = Area.SUPPLY_CHAIN
 _ORDER_DIMS = ("site", "channel")
@@ -217,10 +218,11 @@ _SPECS = [
           "hours", "lower", "director-of-operations", Area.COSTS, "week", ("site",),
           ("events: Work shift", SHIPMENTS), VIEW_COST),
     _spec("forecast_accuracy", "Forecast accuracy",
-          "How close demand forecasts came to actual demand.",
-          "100 - WAPE (sum |actual - forecast| / sum actual x 100) over item-periods in the period",
+          "How close the latest planning run's demand forecasts came to actual demand, in its backtest.",
+          "100 - WAPE, WAPE = sum(backtest |forecast - actual|) / sum(backtest actual) x 100 over the item plans "
+          "(item x site) of the last planning run that succeeded in the period",
           "percent", "higher", "supply-chain-manager", SC, "month", ("site", "item"),
-          ("planning forecast runs", LINES), VIEW_ITEM, built=False),
+          (PLANNING_RUNS, ITEM_PLANS), VIEW_ITEM),
     _spec("order_backlog", "Order backlog",
           "Orders confirmed but not fully shipped yet.",
           "count(orders confirmed by the period's end, not cancelled and not fully shipped by then)",
@@ -279,7 +281,6 @@ CATALOGUE: dict[str, KpiSpec] = {spec.key: spec for spec in _SPECS}
 # recorded by Keel yet. Shown wherever the KPI would show a value.
 NO_DATA_REASONS: dict[str, str] = {
     "dock_to_stock_time": "Keel receives goods straight into storage locations; put-away is not recorded yet",
-    "forecast_accuracy": PLANNING_REASON,
     "ticket_first_response_time": NOT_BUILT_REASON.format(area="customer service"),
     "sla_breach_rate": NOT_BUILT_REASON.format(area="customer service"),
     "csat": NOT_BUILT_REASON.format(area="customer service"),
@@ -289,6 +290,13 @@ NO_DATA_REASONS: dict[str, str] = {
     "open_high_risks": NOT_BUILT_REASON.format(area="risk"),
     "control_test_pass_rate": NOT_BUILT_REASON.format(area="controls"),
     "automation_rule_failures": NOT_BUILT_REASON.format(area="automation"),
+}
+
+
+# Why a computed KPI has no number for a period, where "no records" would not say enough.
+EMPTY_REASONS: dict[str, str] = {
+    "forecast_accuracy": "no planning run has succeeded this month with item plans in your scope "
+                         "(or their backtests had no demand to score)",
 }
 
 

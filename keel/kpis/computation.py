@@ -26,7 +26,7 @@ from keel.analytics.kpi.periods import period_start, previous_start
 from keel.core import clock
 from keel.events.selectors import high_water_mark
 from keel.kpis import loaders
-from keel.kpis.catalogue import NO_DATA_REASONS, get_spec
+from keel.kpis.catalogue import EMPTY_REASONS, NO_DATA_REASONS, get_spec
 from keel.kpis.models import KpiSnapshot
 from keel.kpis.scope import Scope
 
@@ -84,6 +84,11 @@ def not_computed_reason(key: str) -> str | None:
     if spec.built and key in FORMULAS:
         return None
     return NO_DATA_REASONS.get(key, "no formula yet")
+
+
+def empty_reason(key: str) -> str:
+    """Why a computed KPI has no value for the open period."""
+    return EMPTY_REASONS.get(key, EMPTY_REASON)
 
 
 def trend_window(grain: str, now: datetime) -> Window:
@@ -149,7 +154,7 @@ def _compute(keys: Sequence[str], scope: Scope, now: datetime) -> dict[str, Resu
         trend = tuple((start, stored[(key, start)] if (key, start) in stored and start != window.starts[-1]
                        else computed.get(start)) for start in window.starts)
         value = trend[-1][1]
-        results[key] = Result(value=value, trend=trend, reason="" if value is not None else EMPTY_REASON)
+        results[key] = Result(value=value, trend=trend, reason="" if value is not None else empty_reason(key))
     return results
 
 
@@ -182,7 +187,7 @@ def history(*, key: str, scope: Scope, count: int | None = None, now: datetime |
     inputs = loaders.load(needs=FORMULAS[key].needs, scope=scope, start=window.begins_at)
     computed = values(key, inputs, window)
     trend = tuple(computed.items())
-    return Result(value=trend[-1][1], trend=trend, reason="" if trend[-1][1] is not None else EMPTY_REASON)
+    return Result(value=trend[-1][1], trend=trend, reason="" if trend[-1][1] is not None else empty_reason(key))
 
 
 def closed_periods(grain: str, *, after: date | None, now: datetime, count: int) -> list[date]:

@@ -13,7 +13,8 @@ from keel.kpis.selectors import Tile, dimension_labels
 RECORD_DIMENSIONS = ("site", "channel", "carrier", "supplier", "team", "item")
 MEASURE_LABELS = {"hit": "Counts as met", "num": "Units covered", "on_hand_end": "On hand at the end",
                   "cogs": "Cost of goods shipped", "ppv": "Price variance", "repeat": "Bought before",
-                  "hours": "Hours worked", "status": "Order status"}
+                  "hours": "Hours worked", "status": "Order status",
+                  "absolute_error": "Backtest absolute error"}
 UNIT_LABELS = {"hours": "Hours", "days": "Days", "money": "Amount", "count": "Count", "percent": "Percent",
                "ratio": "Value"}
 

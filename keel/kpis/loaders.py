@@ -8,6 +8,9 @@ tuples without touching model instances.
 Which orders a window needs: every order confirmed, shipped, delivered or cancelled in
 the window, and every order still open — with all their lines, shipments and order
 events, so an order's facts never depend on where the window starts.
+
+Planning runs are company-wide (planning does not scope them); their item plans are
+scoped by site, and only the plans of the runs a period ends with are read.
 """
 
 from __future__ import annotations
@@ -23,12 +26,15 @@ from django.db.models.fields.json import KT
 from django.db.models.functions import Cast
 from django.utils import timezone
 
-from keel.analytics.kpi import SCHEMAS, Inputs, conform
-from keel.analytics.kpi.facts import ALLOCATION_ACTIVITIES, FLAW_ACTIVITIES
+from keel.analytics.kpi import FORMULAS, SCHEMAS, Inputs, conform
+from keel.analytics.kpi.facts import ALLOCATION_ACTIVITIES, FLAW_ACTIVITIES, latest_runs
 from keel.events.models import Event
+from keel.kpis.catalogue import CATALOGUE
 from keel.kpis.scope import Scope
 from keel.orders.choices import OPEN_STATUSES, OrderStatus
 from keel.orders.models import SalesOrder, SalesOrderLine, Shipment
+from keel.planning.choices import RunStatus
+from keel.planning.models import ItemPlan, PlanningRun
 from keel.supply_chain.choices import Lifecycle
 from keel.supply_chain.models import ItemStock, ReceiptLine, StockMovement
 
@@ -191,6 +197,31 @@ def load_marketing(*, scope: Scope, start: datetime) -> pl.DataFrame:
     return _frame("marketing", data)
 
 
+def load_planning_runs(*, start: datetime) -> pl.DataFrame:
+    """Successful planning runs finished since ``start``. Runs cover the whole company (as in
+    planning, where runs are not scoped); their item plans are scoped by site."""
+    rows = PlanningRun.objects.filter(status=RunStatus.SUCCEEDED, finished_at__gte=_aware(start)).order_by(
+    ).values_list("id", "finished_at")
+    return _frame("planning_runs", rows)
+
+
+def _plan_grains() -> set[str]:
+    return {CATALOGUE[key].grain for key, formula in FORMULAS.items() if "item_plans" in formula.needs}
+
+
+def load_item_plans(*, scope: Scope, runs: pl.DataFrame) -> pl.DataFrame:
+    """Item plans in scope of the runs a KPI can read: the last run to finish in each period
+    of the grains of the KPIs that read item plans (a run can hold 100,000 plans, so the
+    runs no period ends with are not read)."""
+    wanted = sorted({int(run) for grain in _plan_grains() for run in latest_runs(runs, grain)["run"].to_list()})
+    if not wanted:
+        return _frame("item_plans", [])
+    plans = scope.filter(ItemPlan.objects.filter(run_id__in=wanted), site_field="site")
+    rows = plans.order_by().values_list("run_id", "site_id", "item_id", "item__sku", "absolute_error_total",
+                                        "actual_total")
+    return _frame("item_plans", rows)
+
+
 def rates() -> dict[str, float]:
     """Units of the reporting currency per unit of each currency (the reporting one is 1)."""
     configured = {code.upper(): float(rate) for code, rate in getattr(settings, "KEEL_KPI_EXCHANGE_RATES", {}).items()}
@@ -223,4 +254,8 @@ def load(*, needs: Iterable[str], scope: Scope, start: datetime) -> Inputs:
         inputs.shifts = load_shifts(scope=scope, start=start)
     if "marketing" in wanted:
         inputs.marketing = load_marketing(scope=scope, start=start)
+    if wanted & {"planning_runs", "item_plans"}:
+        inputs.planning_runs = load_planning_runs(start=start)
+        if "item_plans" in wanted:
+            inputs.item_plans = load_item_plans(scope=scope, runs=inputs.planning_runs)
     return inputs

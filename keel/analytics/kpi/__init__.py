@@ -1,7 +1,8 @@
 """KPI formulas over plain frames: periods, fact rows, values, breakdowns, records.
 
 Loaders (``keel.kpis.loaders``) read orders, lines, shipments, order events, receipts,
-stock, ledger movements, shifts and marketing spend into the frames of :mod:`.frames`;
+stock, ledger movements, shifts, marketing spend, planning runs and their item plans into
+the frames of :mod:`.frames`;
 :mod:`.facts` turns them into the rows behind each KPI; :mod:`.formulas` aggregates
 those rows per period (:func:`values`) and per dimension (:func:`breakdown`). Pure
 Polars: no Django, no domain apps, so the same code runs on exported Parquet files.

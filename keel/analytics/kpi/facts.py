@@ -14,7 +14,7 @@ from __future__ import annotations
 import polars as pl
 
 from keel.analytics.kpi.frames import Inputs, to_reporting
-from keel.analytics.kpi.periods import Window, assign
+from keel.analytics.kpi.periods import GRAIN_EVERY, Window, assign
 
 HOUR = 3_600_000_000  # microseconds
 DAY = 24 * HOUR
@@ -265,3 +265,48 @@ def marketing(inputs: Inputs, window: Window) -> pl.DataFrame:
     rows = inputs.marketing.with_columns(record=pl.lit("marketing spend"))
     return assign(rows, "at", window).with_columns(
         x=to_reporting(pl.col("amount"), pl.col("currency"), inputs.rates))
+
+
+def latest_runs(runs: pl.DataFrame, grain: str) -> pl.DataFrame:
+    """The last run to finish in each period of ``grain`` (ties: the higher run id), one row
+    per period with ``period``, ``run`` and ``finished_at``.
+
+    >>> from datetime import datetime
+    >>> runs = pl.DataFrame({"run": [1, 2, 3], "finished_at": [
+    ...     datetime(2026, 10, 30), datetime(2026, 11, 2), datetime(2026, 11, 20)]})
+    >>> latest_runs(runs, "month")["run"].to_list()
+    [1, 3]
+    """
+    return (
+        runs.filter(pl.col("finished_at").is_not_null())
+        .with_columns(period=pl.col("finished_at").dt.truncate(GRAIN_EVERY[grain]).dt.date())
+        .sort("finished_at", "run")
+        .group_by("period")
+        .agg(run=pl.col("run").last(), finished_at=pl.col("finished_at").last())
+        .sort("period")
+    )
+
+
+def forecast_backtests(inputs: Inputs, window: Window) -> pl.DataFrame:
+    """The item plans (item x site) of the last planning run to finish in each period,
+    placed by that run's finish; ``absolute_error`` and ``actual`` are the plan's backtest
+    totals. A period whose last run has no plans among the loaded ones has no rows (runs
+    are company-wide, plans belong to sites: the run is chosen before the scope applies,
+    so a site's own value equals its line in the company's breakdown by site).
+
+    >>> from datetime import datetime
+    >>> inputs = Inputs.of(
+    ...     planning_runs=pl.DataFrame({"run": [1, 2], "finished_at": [datetime(2026, 11, 2), datetime(2026, 11, 9)]}),
+    ...     item_plans=pl.DataFrame({"run": [1, 2, 2], "site": [1, 1, 2], "item": [5, 5, 5], "sku": ["A", "A", "A"],
+    ...                              "absolute_error": [9.0, 1.0, 3.0], "actual": [10.0, 10.0, 30.0]}))
+    >>> window = Window.ending(datetime(2026, 11, 26), grain="month", count=1)
+    >>> forecast_backtests(inputs, window).select("run", "site", "record").rows()
+    [(2, 1, 'A (run 2)'), (2, 2, 'A (run 2)')]
+    """
+    runs = assign(inputs.planning_runs, "finished_at", window)
+    latest = latest_runs(runs, window.grain).select("period", "run", at=pl.col("finished_at"))
+    return (
+        latest.join(inputs.item_plans, on="run", how="inner")
+        .with_columns(record=pl.format("{} (run {})", pl.col("sku"), pl.col("run")))
+        .sort("period", "site", "item")
+    )

@@ -91,6 +91,11 @@ def acquisition_cost(inputs: Inputs) -> pl.Expr:
     return _safe(pl.col("x").sum(), pl.col("new_customers").sum())
 
 
+def accuracy(inputs: Inputs) -> pl.Expr:
+    """100 - WAPE, WAPE pooled over the rows: sum |error| / sum |actual| x 100."""
+    return 100 - _safe(pl.col("absolute_error").sum() * 100, pl.col("actual").sum())
+
+
 @dataclass(frozen=True, slots=True)
 class Formula:
     """How one KPI is computed: fact rows, their aggregate, the value of an empty period
@@ -107,6 +112,7 @@ class Formula:
 ORDERS = frozenset({"orders", "lines", "shipments"})
 FLAWS = ORDERS | {"order_events"}
 STOCK = frozenset({"stock", "movements"})
+PLANNING = frozenset({"planning_runs", "item_plans"})
 
 FORMULAS: dict[str, Formula] = {
     "order_cycle_time": Formula(facts.order_cycle_time, median_x, ORDERS),
@@ -134,6 +140,7 @@ FORMULAS: dict[str, Formula] = {
     "repeat_purchase_rate": Formula(facts.repeat_purchases, repeat_share, ORDERS | {"first_orders"},
                                     measure="repeat"),
     "labour_hours_per_order": Formula(facts.labour, hours_per_order, ORDERS | {"shifts"}, measure="hours"),
+    "forecast_accuracy": Formula(facts.forecast_backtests, accuracy, PLANNING, measure="absolute_error"),
     "order_backlog": Formula(facts.backlog, count_rows, ORDERS, empty=0.0, measure="status"),
 }
 

@@ -43,6 +43,11 @@ SCHEMAS: dict[str, dict[str, pl.DataType]] = {
     "shifts": {"at": TS, "site": ID, "team": ID, "hours": F},
     # Marketing spend ("Spend on marketing" events).
     "marketing": {"at": TS, "channel": ID, "amount": F, "currency": S, "new_customers": F},
+    # Successful planning runs (company-wide), placed by when they finished.
+    "planning_runs": {"run": ID, "finished_at": TS},
+    # Item plans (item x site) of those runs with their forecast backtest totals:
+    # sum |forecast - actual| and sum |actual| over the chosen method's backtest.
+    "item_plans": {"run": ID, "site": ID, "item": ID, "sku": S, "absolute_error": F, "actual": F},
 }
 
 
@@ -89,6 +94,8 @@ class Inputs:
     movements: pl.DataFrame = field(default_factory=lambda: _empty_of("movements"))
     shifts: pl.DataFrame = field(default_factory=lambda: _empty_of("shifts"))
     marketing: pl.DataFrame = field(default_factory=lambda: _empty_of("marketing"))
+    planning_runs: pl.DataFrame = field(default_factory=lambda: _empty_of("planning_runs"))
+    item_plans: pl.DataFrame = field(default_factory=lambda: _empty_of("item_plans"))
     rates: dict[str, float] = field(default_factory=lambda: {"EUR": 1.0})
     carrying_rate: float = 0.25
 
