@@ -62,6 +62,9 @@ class TraceReplay:
     remaining: int
     is_fit: bool
     deviations: tuple[tuple[str, str], ...]  # (category, activity), each once
+    # Where each deviation was found: the index of the event being replayed, or the
+    # trace's length for a step skipped at the end. Parallel to ``deviations``.
+    positions: tuple[int, ...] = ()
 
     @property
     def fitness(self) -> float:
@@ -153,6 +156,8 @@ def replay_trace(net: PetriNet, activities: Sequence[str]) -> TraceReplay:
     >>> result = replay_trace(net, ["register", "ship"])
     >>> result.missing, result.remaining, round(result.fitness, 4), result.deviations
     (1, 1, 0.6667, (('skipped', 'check'),))
+    >>> result.positions  # found while replaying "ship", the second event
+    (1,)
     """
     by_label: dict[str, list[Transition]] = {}
     for transition in net.transitions:
@@ -163,11 +168,14 @@ def replay_trace(net: PetriNet, activities: Sequence[str]) -> TraceReplay:
     consumed = missing = 0
     is_fit = True
     found: list[tuple[str, str]] = []
+    found_at: list[int] = []
     seen_so_far: Counter[str] = Counter()
+    where = 0
 
     def note(category: str, activity: str) -> None:
         if (category, activity) not in found:
             found.append((category, activity))
+            found_at.append(where)
 
     def fire_silently(path: list[str]) -> None:
         nonlocal consumed, produced
@@ -177,6 +185,7 @@ def replay_trace(net: PetriNet, activities: Sequence[str]) -> TraceReplay:
             _fire(net, name, marking)
 
     for position, activity in enumerate(activities):
+        where = position
         seen_so_far[activity] += 1
         candidates = by_label.get(activity)
         if not candidates:
@@ -213,6 +222,7 @@ def replay_trace(net: PetriNet, activities: Sequence[str]) -> TraceReplay:
         produced += len(net.postset[chosen.name])
         _fire(net, chosen.name, marking)
 
+    where = len(activities)
     final = Counter({p: n for p, n in net.final_marking.items() if n > 0})
     if marking != final:
         path = _silent_path(net, marking, lambda m: m == final)
@@ -229,7 +239,7 @@ def replay_trace(net: PetriNet, activities: Sequence[str]) -> TraceReplay:
     consumed += sum(final.values())
     remaining = sum(n for n in marking.values() if n > 0)
     is_fit = is_fit and missing == 0 and remaining == 0
-    return TraceReplay(produced, consumed, missing, remaining, is_fit, tuple(found))
+    return TraceReplay(produced, consumed, missing, remaining, is_fit, tuple(found), tuple(found_at))
 
 
 def _case_traces(log: EventLog) -> pl.DataFrame:
