@@ -9,6 +9,7 @@ from keel.core.api import install_problem_handlers
 from keel.events.api import router as events_router
 from keel.orders.api import router as orders_router
 from keel.organization.api import router as organization_router
+from keel.processes.api import router as processes_router
 from keel.supply_chain.api import router as supply_chain_router
 
 api = NinjaAPI(
@@ -27,3 +28,4 @@ api.add_router("/", events_router)
 api.add_router("/", audit_router)
 api.add_router("/", supply_chain_router)
 api.add_router("/", orders_router)
+api.add_router("/", processes_router)

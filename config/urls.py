@@ -11,6 +11,7 @@ urlpatterns = [
     path("events/", include("keel.events.urls")),
     path("supply-chain/", include("keel.supply_chain.urls")),
     path("orders/", include("keel.orders.urls")),
+    path("processes/", include("keel.processes.urls")),
     path("api/v1/", api.urls),
 ]
 

@@ -18,6 +18,7 @@ Petri net of.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -92,7 +93,7 @@ def clean_steps(raw: Iterable[Mapping[str, Any]], problems: ProblemCollector | N
         collector.add("steps", "an intended process needs at least one step")
     if len(steps) > MAX_STEPS:
         collector.add("steps", f"at most {MAX_STEPS} steps")
-    for previous, step in zip(steps, steps[1:], strict=False):
+    for previous, step in itertools.pairwise(steps):
         if step["join"] and previous["join"] and step["join"] != previous["join"]:
             collector.add("join", "a group of steps is either parallel or a choice, not both", step["number"])
     if own:
@@ -113,7 +114,7 @@ def _groups(steps: list[dict[str, Any]]) -> list[tuple[str, list[dict[str, Any]]
     groups: list[tuple[str, list[dict[str, Any]]]] = []
     for step in steps:
         if step.get("join") and groups:
-            kind, members = groups[-1]
+            _kind, members = groups[-1]
             groups[-1] = (step["join"], [*members, step])
         else:
             groups.append(("", [step]))

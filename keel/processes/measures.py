@@ -13,7 +13,7 @@ period comparison (``keel/processes/analysis.py``) can replace this once merged.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 import polars as pl
@@ -85,8 +85,8 @@ def case_log(*, actor: Any, process: str, imported_log: Any = None) -> EventLog:
 
 def _started_between(log: EventLog, start: date, end: date) -> EventLog:
     """The cases whose first event falls on ``start`` .. ``end`` (inclusive, UTC days)."""
-    low = datetime.combine(start, time.min, tzinfo=timezone.utc)
-    high = datetime.combine(end + timedelta(days=1), time.min, tzinfo=timezone.utc)
+    low = datetime.combine(start, time.min, tzinfo=UTC)
+    high = datetime.combine(end + timedelta(days=1), time.min, tzinfo=UTC)
     firsts = log.frame.group_by(CASE).agg(pl.col(TIMESTAMP).min().alias("_first"))
     keep = firsts.filter((pl.col("_first") >= low) & (pl.col("_first") < high)).get_column(CASE)
     return EventLog(log.frame.filter(pl.col(CASE).is_in(keep.implode())))

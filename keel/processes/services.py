@@ -168,7 +168,11 @@ def create_initiative(*, actor: Any, name: str, owner: Person | None, process: s
     if status not in InitiativeStatus.values:
         problems.add("status", f"{status!r} is not one of {', '.join(InitiativeStatus.values)}")
     problems.raise_if_any("The initiative was not saved.")
-    assert baseline_from and baseline_to and change_on and target_value is not None and owner is not None
+    assert baseline_from
+    assert baseline_to
+    assert change_on
+    assert target_value is not None
+    assert owner is not None
     from keel.processes.selectors import measure_spec
 
     spec = measure_spec(measure=measure, activity=activity.strip(), process_model=process_model)
