@@ -287,9 +287,10 @@ def before_after(*, actor: Any, item: Initiative, today: date) -> BeforeAfter:
     log = log_for(actor=actor, process=item.process, imported=item.imported_log)
     spec = measure_spec(measure=item.measure, activity=item.activity, process_model=item.process_model)
     end = max(today, item.change_on)
-    if item.process == ProcessKind.IMPORTED and log.event_count:
-        # An imported log has its own time span: measure up to its last event.
-        end = log.frame.get_column("timestamp").max().date()  # type: ignore[union-attr]
+    if log.event_count:
+        # No case starts after the log's last event (an imported log has its own span).
+        last = log.frame.get_column("timestamp").max().date()  # type: ignore[union-attr]
+        end = max(min(end, last), item.change_on)
     after, after_cases = measure_value(log, spec, start=item.change_on, end=end)
     series = measure_series(log, spec, start=item.baseline_from, end=end)
     found = BeforeAfter(before=item.baseline_value, before_cases=0, after=after, after_cases=after_cases,

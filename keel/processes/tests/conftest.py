@@ -18,10 +18,16 @@ START = date(2026, 3, 2)
 
 @pytest.fixture(autouse=True)
 def fresh_cache() -> Iterator[None]:
-    """Analyses are cached by the log's high-water mark; ids repeat after a rollback."""
+    """Analyses are cached by the log's high-water mark, and the event log caches the
+    event and object types it saw committed: ids repeat after a test's rollback (and
+    these tests run on-commit hooks inside the test's transaction)."""
+    from keel.events.services import forget_committed_types
+
     cache.clear()
+    forget_committed_types()
     yield
     cache.clear()
+    forget_committed_types()
 
 
 @pytest.fixture(autouse=True)
