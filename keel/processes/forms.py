@@ -27,7 +27,7 @@ StepFormSet = forms.formset_factory(StepForm, extra=4, max_num=60, absolute_max=
 class ProcessModelForm(forms.Form):
     name = forms.CharField(max_length=200)
     process = forms.ChoiceField(choices=ProcessKind.choices)
-    imported_log = forms.ModelChoiceField(queryset=None, required=False, label="Imported log",
+    imported_log: forms.ModelChoiceField[Any] = forms.ModelChoiceField(queryset=None, required=False, label="Imported log",
                                           help_text="Only for an imported process")
     description = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
@@ -44,15 +44,15 @@ class ModelVersionForm(forms.Form):
 
 class InitiativeForm(forms.Form):
     name = forms.CharField(max_length=200)
-    owner = forms.ModelChoiceField(queryset=None)
+    owner: forms.ModelChoiceField[Any] = forms.ModelChoiceField(queryset=None)
     process = forms.ChoiceField(choices=ProcessKind.choices)
-    imported_log = forms.ModelChoiceField(queryset=None, required=False, label="Imported log",
+    imported_log: forms.ModelChoiceField[Any] = forms.ModelChoiceField(queryset=None, required=False, label="Imported log",
                                           help_text="Only for an imported process")
     measure = forms.ChoiceField(choices=Measure.choices, label="KPI measured")
     activity = forms.CharField(required=False, max_length=200, label="Activity",
                                help_text="For waiting time: the activity waited for",
                                widget=forms.TextInput(attrs={"list": "activity-names"}))
-    process_model = forms.ModelChoiceField(queryset=None, required=False, label="Intended model",
+    process_model: forms.ModelChoiceField[Any] = forms.ModelChoiceField(queryset=None, required=False, label="Intended model",
                                            help_text="For conformance fitness")
     baseline_from = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}), label="Baseline from")
     baseline_to = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}), label="Baseline to")

@@ -31,7 +31,7 @@ from keel.organization.models import Person, Site
 from keel.processes.choices import Measure, ProcessKind
 from keel.processes.permissions import VIEW_PROCESS
 
-EMPTY_SCHEMA = {CASE: pl.String, ACTIVITY: pl.String, TIMESTAMP: pl.Datetime("us", "UTC"),
+EMPTY_SCHEMA: dict[str, Any] = {CASE: pl.String, ACTIVITY: pl.String, TIMESTAMP: pl.Datetime("us", "UTC"),
                 "resource": pl.String, "team": pl.String, "site": pl.String}
 
 
@@ -58,13 +58,13 @@ def keel_frame(*, actor: Any, process: str) -> pl.DataFrame:
         return pl.DataFrame(schema=EMPTY_SCHEMA)
     cases, activities, times, resources, teams, event_sites = [], [], [], [], [], []
     for ocel_id, activity, occurred_at, actor_id, site_id in rows:
-        person = people.get(actor_id)
+        person = people.get(actor_id) if actor_id is not None else None
         cases.append(ocel_id)
         activities.append(activity)
         times.append(occurred_at)
         resources.append(person[0] if person else None)
         teams.append(" ".join(part for part in (person[2], person[1]) if part) if person and person[1] else None)
-        event_sites.append(sites.get(site_id))
+        event_sites.append(sites.get(site_id) if site_id is not None else None)
     return pl.DataFrame(
         {CASE: cases, ACTIVITY: activities, TIMESTAMP: times, "resource": resources, "team": teams,
          "site": event_sites},

@@ -283,7 +283,7 @@ def before_after(*, actor: Any, item: Initiative, today: date) -> BeforeAfter:
     key = f"processes:initiative:{item.pk}:{item.updated_at.isoformat()}:{today}:{mark}:{_scope_key(actor)}"
     found = cache.get(key)
     if found is not None:
-        return found  # type: ignore[no-any-return]
+        return found
     log = log_for(actor=actor, process=item.process, imported=item.imported_log)
     spec = measure_spec(measure=item.measure, activity=item.activity, process_model=item.process_model)
     end = max(today, item.change_on)

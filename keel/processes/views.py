@@ -30,7 +30,7 @@ from keel.processes import permissions as p
 from keel.processes.choices import LOWER_IS_BETTER, Measure, ProcessKind
 from keel.processes.models import ImportedLog
 
-UNITS = {Measure.MEDIAN_CASE_DURATION: "hours", Measure.WAITING_TIME: "hours", Measure.REWORK_RATE: "share of cases",
+UNITS: dict[str, str] = {Measure.MEDIAN_CASE_DURATION: "hours", Measure.WAITING_TIME: "hours", Measure.REWORK_RATE: "share of cases",
          Measure.CONFORMANCE_FITNESS: "fitness (0 to 1)"}
 
 
@@ -130,7 +130,7 @@ def model_create_view(request: HttpRequest) -> HttpResponse:
         initial = _initial_steps(request, process, imported)
         source = {"workflow": "Keel's workflow", "variant": "the most frequent path"}.get(
             request.GET.get("derive", ""), "drawn")
-        names = {ProcessKind.SALES_ORDER: "Order fulfillment", ProcessKind.PURCHASE_ORDER: "Purchasing"}
+        names: dict[str, str] = {ProcessKind.SALES_ORDER: "Order fulfillment", ProcessKind.PURCHASE_ORDER: "Purchasing"}
         form = forms.ProcessModelForm(logs=logs, initial={"process": process, "imported_log": imported,
                                                           "name": names.get(process, imported.name if imported else "")})
         steps = forms.StepFormSet(prefix="steps", initial=initial)

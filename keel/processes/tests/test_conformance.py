@@ -87,7 +87,8 @@ def test_the_conformance_page_ranks_teams_charts_them_and_exports_the_deviations
     result = selectors.conformance(actor=improver, model=model)
     top = result.by_team.row(0, named=True)
     assert page.status_code == 200
-    assert 'data-chart="deviation-chart"' in html and 'id="deviation-chart"' in html
+    assert 'data-chart="deviation-chart"' in html
+    assert 'id="deviation-chart"' in html
     assert f"<td>{top['team']}</td><td>Skipped</td><td>Check quality</td>" in html
     assert f"of {result.case_count} finished cases" in html
 

@@ -126,7 +126,8 @@ def test_an_ocel_file_needs_its_case_notion(improver: Person, django_capture_on_
     assert wrong.report["problems"][0]["field"] == "case_notion"
     broken = run_import(improver, "broken.xes", gzip.compress(b"<log><trace>"),
                         django_capture_on_commit_callbacks)
-    assert broken.status == ImportStatus.FAILED and broken.report["problems"][0]["field"] == "file"
+    assert broken.status == ImportStatus.FAILED
+    assert broken.report["problems"][0]["field"] == "file"
 
 
 def test_the_upload_page_follows_progress_and_the_log_can_be_modelled_and_deleted(
@@ -144,7 +145,8 @@ def test_the_upload_page_follows_progress_and_the_log_can_be_modelled_and_delete
     page = client.get(response["Location"]).content.decode()
     assert "Imported 4 events in 2 cases" in page
     partial = client.get(response["Location"], HTTP_HX_REQUEST="true").content.decode()
-    assert partial.startswith('<section id="log-progress"') and "hx-trigger" not in partial
+    assert partial.startswith('<section id="log-progress"')
+    assert "hx-trigger" not in partial
 
     derived = client.get(reverse("processes:model-create"), {"process": "imported", "log": item.pk,
                                                               "derive": "variant"}).content.decode()

@@ -3,6 +3,7 @@ before/after and the weekly series are exact, updates are events and audit recor
 
 from __future__ import annotations
 
+import itertools
 import statistics
 from collections import defaultdict
 from collections.abc import Callable
@@ -70,7 +71,8 @@ def test_an_initiative_records_its_baseline_and_shows_before_and_after(
 
     page = login(improver).get(reverse("processes:initiative", args=[item.pk])).content.decode()
     assert 'data-chart="initiative-chart"' in page
-    assert f"{item.baseline_value:.3f}" in page and "24.000" in page
+    assert f"{item.baseline_value:.3f}" in page
+    assert "24.000" in page
 
 
 def test_rework_and_waiting_time_initiatives_measure_from_the_data(simulated: Any, improver: Person) -> None:
@@ -88,7 +90,7 @@ def test_rework_and_waiting_time_initiatives_measure_from_the_data(simulated: An
     for events in order_times().values():
         ordered = sorted(events)
         waits += [(later - earlier).total_seconds() / 3600 for (earlier, _), (later, name)
-                  in zip(ordered, ordered[1:], strict=False) if name == "Pack order"]
+                  in itertools.pairwise(ordered) if name == "Pack order"]
     assert waiting.baseline_value == pytest.approx(statistics.median(waits), rel=1e-9)
 
 
@@ -139,4 +141,5 @@ def test_initiative_pages_list_create_and_update(
     refused = login(viewer).post(reverse("processes:initiative", args=[item.pk]),
                                  {"status": "stopped", "target_value": "1", "change_on": "2026-03-05"})
     item.refresh_from_db()
-    assert refused.status_code == 403 and item.status == InitiativeStatus.ACHIEVED
+    assert refused.status_code == 403
+    assert item.status == InitiativeStatus.ACHIEVED

@@ -88,7 +88,8 @@ def test_a_model_is_created_then_versioned_with_events_and_audit(improver: Perso
         ("Create process model", 1), ("Change process model", 2)]
     audit = AuditRecord.objects.filter(object_type="process_model").order_by("pk")
     assert [record.action for record in audit] == ["create", "change"]
-    assert audit[1].before["version"] == 1 and audit[1].after["version"] == 2
+    assert audit[1].before["version"] == 1
+    assert audit[1].after["version"] == 2
 
 
 @pytest.mark.django_db
@@ -120,7 +121,8 @@ def test_the_model_pages_derive_save_show_and_version(improver: Person, login: C
     assert created.status_code == 302
     assert created["Location"] == reverse("processes:model", args=[model.pk])
     page = client.get(created["Location"]).content.decode()
-    assert "Version 1 (current)" in page and "parallel with previous" in page
+    assert "Version 1 (current)" in page
+    assert "parallel with previous" in page
 
     bad = client.post(reverse("processes:model-edit", args=[model.pk]), {
         "note": "", "steps-TOTAL_FORMS": "2", "steps-INITIAL_FORMS": "0",
