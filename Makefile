@@ -53,7 +53,7 @@ lock: ## Re-resolve requirements/*.in into the hashed lock files
 	cd requirements && ../$(BIN)/pip-compile -q --generate-hashes --allow-unsafe --strip-extras -o dev.lock dev.in
 
 screenshots: $(STAMP) ## Refresh docs/screenshots with the system Chromium
-	$(BIN)/pytest -m screenshots keel/web/tests/test_browser.py -q
+	$(BIN)/pytest -m screenshots keel -q
 
 bench: $(STAMP) ## Benchmarks (results go in docs/benchmarks.md)
 	$(BIN)/python bench/run.py

@@ -99,6 +99,9 @@ class MeasureSpec:
     measure: str
     activity: str = ""
     net: PetriNet | None = None
+    # Conformance counts finished cases only (those ending with one of these), as the
+    # conformance view does: an open case has not skipped its remaining steps.
+    finals: frozenset[str] = frozenset()
 
 
 def _value(log: EventLog, spec: MeasureSpec) -> tuple[float | None, int]:
@@ -123,6 +126,13 @@ def _value(log: EventLog, spec: MeasureSpec) -> tuple[float | None, int]:
     if spec.measure == Measure.CONFORMANCE_FITNESS:
         if spec.net is None:
             return None, 0
+        if spec.finals:
+            lasts = log.frame.group_by(CASE).agg(pl.col(ACTIVITY).last())
+            done = lasts.filter(pl.col(ACTIVITY).is_in(list(spec.finals))).get_column(CASE)
+            log = EventLog(log.frame.filter(pl.col(CASE).is_in(done.implode())))
+            cases = log.case_count
+            if cases == 0:
+                return None, 0
         _, overall = replay_log(log, spec.net)
         return overall.log_fitness, cases
     raise ValueError(f"unknown measure {spec.measure!r}")

@@ -78,7 +78,8 @@ def log_for(*, actor: Any, process: str, imported: ImportedLog | None) -> EventL
 class Conformance:
     """Token-replay conformance of a process's cases against one model version.
 
-    ``cases``: case_id, fitness, is_fit, deviations (text), team, site;
+    ``cases``: case_id, fitness, is_fit, deviations (text), team (the teams its
+    deviations are charged to), site (of its first event), events;
     ``deviations``: case_id, category, activity, team, site (one row per deviation);
     ``by_team`` / ``by_site``: group, category, activity, cases, group_cases, share,
     most deviating cases first. Open cases (not ended with a final step of the model)
@@ -156,12 +157,16 @@ def conformance_of(log: EventLog, version: ProcessModelVersion, *, include_open:
         totals[1] += result.consumed
         totals[2] += result.remaining
         totals[3] += result.produced
-        labels = []
+        labels: list[str] = []
+        charged: list[str] = []
         for (category, activity), position in zip(result.deviations, result.positions, strict=True):
             index = _attributed(position, category, len(trace))
             deviation_rows.append((case, category, activity, teams[index], sites[index]))
             labels.append(f"{CATEGORY_LABELS[category].lower()} {activity}")
-        case_rows.append((case, result.fitness, result.is_fit, "; ".join(labels), teams[-1], sites[-1], len(trace)))
+            if teams[index] not in charged:
+                charged.append(teams[index])
+        case_rows.append((case, result.fitness, result.is_fit, "; ".join(labels), ", ".join(charged), sites[0],
+                          len(trace)))
         membership.extend((case, team, site) for team, site in set(zip(teams, sites, strict=True)))
     cases = pl.DataFrame(case_rows, orient="row", schema={
         CASE: pl.String, "fitness": pl.Float64, "is_fit": pl.Boolean, "deviations": pl.String,
@@ -251,10 +256,11 @@ def initiative(*, actor: Any, pk: int) -> Initiative:
 
 
 def measure_spec(*, measure: str, activity: str, process_model: ProcessModel | None) -> MeasureSpec:
-    net = None
+    net, finals = None, frozenset[str]()
     if measure == Measure.CONFORMANCE_FITNESS and process_model is not None and process_model.current is not None:
-        net = flows.petri_net(list(process_model.current.steps))
-    return MeasureSpec(measure=measure, activity=activity, net=net)
+        steps = list(process_model.current.steps)
+        net, finals = flows.petri_net(steps), frozenset(flows.final_activities(steps))
+    return MeasureSpec(measure=measure, activity=activity, net=net, finals=finals)
 
 
 @dataclass(frozen=True)
@@ -321,7 +327,9 @@ def initiative_chart(item: Initiative, result: BeforeAfter, *, unit: str) -> dic
         "options": {
             "responsive": True,
             "maintainAspectRatio": False,
-            "scales": {"y": {"title": {"display": True, "text": unit}, "beginAtZero": True}},
+            # Fitness lives near 1: a zero-based axis would flatten every change.
+            "scales": {"y": {"title": {"display": True, "text": unit},
+                             "beginAtZero": item.measure != Measure.CONFORMANCE_FITNESS}},
             "plugins": {"legend": {"position": "bottom"}},
         },
     }

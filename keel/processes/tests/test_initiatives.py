@@ -143,3 +143,25 @@ def test_initiative_pages_list_create_and_update(
     item.refresh_from_db()
     assert refused.status_code == 403
     assert item.status == InitiativeStatus.ACHIEVED
+
+
+def test_the_conformance_measure_counts_finished_cases_like_the_conformance_view(
+    simulated: Any, improver: Person,
+) -> None:
+    import polars as pl
+
+    from keel.analytics.process_mining import EventLog
+    from keel.processes.measures import case_log
+
+    model = services.create_process_model(actor=improver, name="Orders", process=ProcessKind.SALES_ORDER,
+                                          steps=services.keel_workflow_steps(ProcessKind.SALES_ORDER))
+    item = services.create_initiative(
+        actor=improver, name="Conform", owner=improver, process=ProcessKind.SALES_ORDER, process_model=model,
+        measure=Measure.CONFORMANCE_FITNESS, baseline_from=date(2026, 3, 2), baseline_to=date(2026, 3, 4),
+        target_value=0.99, change_on=date(2026, 3, 5))
+    log = case_log(actor=improver, process=ProcessKind.SALES_ORDER)
+    firsts = log.frame.group_by("case_id").agg(pl.col("timestamp").min().dt.date().alias("first"))
+    started = firsts.filter(pl.col("first").is_between(date(2026, 3, 2), date(2026, 3, 4))).get_column("case_id")
+    view = selectors.conformance_of(EventLog(log.frame.filter(pl.col("case_id").is_in(started.implode()))),
+                                    model.current)
+    assert item.baseline_value == view.fitness.log_fitness
