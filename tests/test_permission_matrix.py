@@ -164,6 +164,27 @@ WEB_ROUTES: dict[str, tuple[str, Callable[[Person, dict[str, Any]], dict[str, An
     "orders:hold": ("POST", lambda person, ctx: {"pk": 999999}),
     "orders:release-hold": ("POST", lambda person, ctx: {"pk": 999999}),
     "orders:cancel": ("POST", lambda person, ctx: {"pk": 999999}),
+    "processes:list": ("GET", lambda person, ctx: {}),
+    "processes:map": ("GET", lambda person, ctx: {"process": "order-fulfillment"}),
+    "processes:arc-cases": ("GET", lambda person, ctx: {"process": "order-fulfillment"}),
+    "processes:case": ("GET", lambda person, ctx: {"process": "order-fulfillment", "case_id": "sales_order:999999"}),
+    "processes:variants": ("GET", lambda person, ctx: {"process": "purchasing"}),
+    "processes:bottlenecks": ("GET", lambda person, ctx: {"process": "order-fulfillment"}),
+    "processes:compare": ("GET", lambda person, ctx: {"process": "order-fulfillment"}),
+    "processes:models": ("GET", lambda person, ctx: {}),
+    "processes:model-create": ("GET", lambda person, ctx: {}),
+    "processes:model": ("GET", lambda person, ctx: {"pk": 999999}),
+    "processes:model-edit": ("GET", lambda person, ctx: {"pk": 999999}),
+    "processes:conformance": ("GET", lambda person, ctx: {}),
+    "processes:initiatives": ("GET", lambda person, ctx: {}),
+    "processes:initiative-create": ("GET", lambda person, ctx: {}),
+    "processes:initiative": ("GET", lambda person, ctx: {"pk": 999999}),
+    "processes:logs": ("GET", lambda person, ctx: {}),
+    "processes:log-import": ("GET", lambda person, ctx: {}),
+    "processes:log": ("GET", lambda person, ctx: {"pk": 999999}),
+    "processes:log-delete": ("POST", lambda person, ctx: {"pk": 999999}),
+    "processes:log-export": ("GET", lambda person, ctx: {"pk": 999999}),
+    "processes:process-export": ("GET", lambda person, ctx: {"process": "order-fulfillment"}),
 }
 
 
@@ -248,6 +269,11 @@ def test_api_matrix(personas: list[Person], api_client: Any) -> None:
                 .replace("{transfer_id}", "999999")
                 .replace("{count_id}", "999999")
                 .replace("{job_id}", "999999")
+                .replace("{process}", "order-fulfillment")
+                .replace("{case_id}", "sales_order:999999")
+                .replace("{model_id}", "999999")
+                .replace("{initiative_id}", "999999")
+                .replace("{log_id}", "999999")
             )
             client = api_client(person) if person else Client()
             response = client.generic(method, url, data="{}", content_type="application/json")

@@ -5,7 +5,9 @@ from keel.processes import views
 app_name = "processes"
 
 urlpatterns = [
-    # Part B: intended models, conformance, initiatives, imported logs.
+    path("", views.processes_view, name="list"),
+    # Intended models, conformance, initiatives, imported logs: before the per-process
+    # pages, whose "<process>/" would otherwise take these names as process slugs.
     path("models/", views.models_view, name="models"),
     path("models/new/", views.model_create_view, name="model-create"),
     path("models/<int:pk>/", views.model_view, name="model"),
@@ -20,4 +22,11 @@ urlpatterns = [
     path("logs/<int:pk>/delete/", views.log_delete_view, name="log-delete"),
     path("logs/<int:pk>/export/", views.log_export_view, name="log-export"),
     path("export/<str:process>/", views.process_export_view, name="process-export"),
+    # The process screens.
+    path("<slug:process>/", views.map_view, name="map"),
+    path("<slug:process>/hand-off/", views.arc_cases_view, name="arc-cases"),
+    path("<slug:process>/cases/<str:case_id>/", views.case_view, name="case"),
+    path("<slug:process>/variants/", views.variants_view, name="variants"),
+    path("<slug:process>/bottlenecks/", views.bottlenecks_view, name="bottlenecks"),
+    path("<slug:process>/compare/", views.compare_view, name="compare"),
 ]

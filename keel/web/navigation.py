@@ -37,12 +37,13 @@ AREAS: tuple[NavArea, ...] = (
         "Process mining on Keel's own event log: maps, bottlenecks, variants, conformance.",
         (
             NavPage("Event log", "events:list", "events.view_event"),
+            NavPage("Process maps and bottlenecks", "processes:list", "processes.view_process"),
             NavPage("Conformance", "processes:conformance", "processes.view_process"),
             NavPage("Intended process models", "processes:models", "processes.view_process"),
             NavPage("Improvement initiatives", "processes:initiatives", "processes.view_process"),
             NavPage("Imported logs", "processes:logs", "processes.view_process"),
         ),
-        ("Process maps and bottlenecks",),
+        (),
     ),
     NavArea(
         Area.SUPPLY_CHAIN, "▣",

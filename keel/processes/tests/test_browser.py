@@ -1,119 +1,93 @@
-"""The process area in a real browser: conformance, an initiative and a log import work
-without console errors; ``-m screenshots`` saves them to docs/screenshots/."""
+"""Browser tests of the process map: it draws without console errors, the coverage slider
+changes how many arrows are drawn, and clicking an arrow lists its cases, then a case
+its timeline. The screenshots test refreshes docs/screenshots/process-*.png and
+case-timeline.png on a simulated company (``pytest -m screenshots keel/processes``)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
-from pathlib import Path
+from datetime import timedelta
 
 import pytest
 from playwright.sync_api import Page, expect
 
-from keel.organization.models import Person
-from keel.processes import services
-from keel.processes.choices import Measure, ProcessKind
+from keel.organization.models import Person, Site
 from keel.web.tests.browser import SCREENSHOTS, console_errors, sign_in
+
+from .test_screens import HAPPY, LOOP, add_order
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
-CSV = (b"ticket,step,at,agent\nT1,Open ticket,2024-03-01 08:00,ann\nT1,Solve,2024-03-01 09:30,bob\n"
-       b"T2,Open ticket,2024-03-02 10:00,ann\nT2,Reopen,2024-03-02 12:00,bob\nT2,Solve,2024-03-02 15:00,bob\n")
+
+def arrows(page: Page) -> int:
+    return page.locator("#map svg a.arc").count()
 
 
-def no_favicon(page: Page) -> None:
-    """Keel serves no favicon yet: the browser's automatic request for one would be the
-    only console error (a 404), and it is not this area's."""
-    page.route("**/favicon.ico", lambda route: route.fulfill(status=204))
-
-
-def company(make_person: Callable[..., Person]) -> Person:
-    from keel.events.services import forget_committed_types
-    from keel.simulation.runner import simulate
-    from keel.simulation.scenario import Scenario
-
-    forget_committed_types()
-    simulate(Scenario.load(days=21, orders_per_day=10), start=date(2026, 3, 2))
-    improver = make_person("director-of-continuous-improvement", full_name="Grace Kim", email="grace@example.com")
-    model = services.create_process_model(actor=improver, name="Order fulfillment", process=ProcessKind.SALES_ORDER,
-                                          steps=services.keel_workflow_steps(ProcessKind.SALES_ORDER),
-                                          source="Keel's workflow")
-    services.create_initiative(
-        actor=improver, name="Check every pick in Columbus", owner=improver, process=ProcessKind.SALES_ORDER,
-        process_model=model, measure=Measure.CONFORMANCE_FITNESS, baseline_from=date(2026, 3, 2),
-        baseline_to=date(2026, 3, 8), change_on=date(2026, 3, 9), target_value=0.99, status="active",
-        description="Columbus picking checks quality again before packing.")
-    return improver
-
-
-def test_conformance_initiative_and_import_pages_work_in_a_browser(
-    page: Page, make_person: Callable[..., Person], tmp_path: Path, settings: object,
-) -> None:
-    settings.KEEL_PROCESS_LOG_DIR = str(tmp_path)  # type: ignore[attr-defined]
-    improver = company(make_person)
-    no_favicon(page)
+def test_the_map_draws_the_slider_hides_rare_paths_and_an_arrow_drills_down(
+        page: Page, make_person: Callable[..., Person], site_dublin: Site) -> None:
+    for number in range(1, 9):
+        add_order(number, site_dublin, HAPPY, hours=[0, 1, 2 + number, 3 + number])
+    add_order(9, site_dublin, LOOP, hours=[0, 1, 2, 3, 10, 11])
+    analyst = make_person("chief-operating-officer")
     errors = console_errors(page)
-    sign_in(page, improver.email)
+    sign_in(page, analyst.email)
 
-    page.goto("/processes/conformance/")
-    expect(page.locator("main h1")).to_have_text("Conformance")
-    expect(page.locator("canvas[data-chart='deviation-chart']")).to_be_visible()
-    first = page.locator("section.panel").first.locator("tbody tr").first
-    expect(first).to_contain_text("cmh Picking")
-    expect(first).to_contain_text("Check quality")
-    first.locator("a").click()
-    expect(page.locator("#cases")).to_contain_text("skipped Check quality")
+    page.goto("/processes/order-fulfillment/")
+    expect(page.locator("#map svg")).to_be_visible()
+    assert arrows(page) == 5
 
-    page.goto("/processes/initiatives/")
-    page.get_by_role("link", name="Check every pick in Columbus").click()
-    expect(page.locator("canvas[data-chart='initiative-chart']")).to_be_visible()
+    # When the slider narrows the map to the most frequent paths (htmx swaps the map)
+    page.locator("#map input[name=coverage]").fill("40")
+    expect(page.locator("#map")).to_have_attribute("data-arcs", "2")
+    assert arrows(page) == 2
+    page.locator("#map input[name=coverage]").fill("100")
+    expect(page.locator("#map")).to_have_attribute("data-arcs", "5")
 
-    page.goto("/processes/logs/import/")
-    upload = tmp_path / "helpdesk.csv"
-    upload.write_bytes(CSV)
-    page.get_by_label("File").set_input_files(str(upload))
-    page.get_by_label("Name").fill("Helpdesk tickets")
-    page.get_by_label("CSV: case column").fill("ticket")
-    page.get_by_label("CSV: activity column").fill("step")
-    page.get_by_label("CSV: timestamp column").fill("at")
-    page.get_by_label("CSV: resource column (optional)").fill("agent")
-    page.get_by_role("button", name="Import").click()
-    expect(page.locator("#log-progress")).to_contain_text("Imported 5 events in 2 cases")
+    # And an arrow is clicked: its cases appear beside the map; a case shows its timeline
+    page.locator('#map a.arc[data-source="Confirm order"][data-target="Pack order"] path.hit').click(force=True)
+    expect(page.locator("#drill h2")).to_have_text("Confirm order → Pack order")
+    expect(page.locator("#drill a.case-link")).to_have_count(9)
+    page.locator("#drill a.case-link", has_text="sales_order:9").click()
+    expect(page.locator("#case-timeline strong")).to_have_count(len(LOOP))
     assert errors == []
 
 
 @pytest.mark.screenshots
-def test_process_screenshots(new_page: Callable[[], Page], make_person: Callable[..., Person], tmp_path: Path,
-                             settings: object) -> None:
-    settings.KEEL_PROCESS_LOG_DIR = str(tmp_path)  # type: ignore[attr-defined]
-    improver = company(make_person)
+def test_process_screenshots(new_page: Callable[[], Page], make_person: Callable[..., Person]) -> None:
+    """The demo company's order fulfillment as a process improvement manager sees it."""
+    from django.utils import timezone
+
+    from keel.simulation.runner import simulate
+    from keel.simulation.scenario import Scenario
+
+    scenario = Scenario.load(days=28, orders_per_day=16)
+    simulate(scenario, start=timezone.localdate() - timedelta(days=scenario.days), until=timezone.now())
+    analyst = make_person("vp-of-process-improvement", full_name="Ines Duarte", email="ines.duarte@example.com",
+                          site=Site.objects.get(code="dub"))
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page = new_page()
-    no_favicon(page)
     errors = console_errors(page)
-    sign_in(page, improver.email)
+    sign_in(page, analyst.email)
 
-    def shoot(url: str, name: str) -> None:
-        if url:
-            page.goto(url)
+    def shoot(name: str) -> None:
         page.wait_for_load_state("networkidle")
         page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
 
-    shoot("/processes/conformance/", "process-conformance")
-    page.goto("/processes/initiatives/")
-    page.get_by_role("link", name="Check every pick in Columbus").click()
-    shoot("", "process-initiative")
-    bad = tmp_path / "helpdesk.csv"
-    bad.write_bytes(CSV + b"T3,Open ticket,yesterday,ann\n,Solve,2024-03-03 10:00,bob\n")
-    page.goto("/processes/logs/import/")
-    page.get_by_label("File").set_input_files(str(bad))
-    page.get_by_label("Name").fill("Helpdesk tickets")
-    page.get_by_label("CSV: case column").fill("ticket")
-    page.get_by_label("CSV: activity column").fill("step")
-    page.get_by_label("CSV: timestamp column").fill("at")
-    page.get_by_role("button", name="Import").click()
-    expect(page.locator("#log-progress")).to_contain_text("nothing was stored")
-    shoot("", "process-import")
+    page.goto("/processes/order-fulfillment/?measure=performance&coverage=95")
+    expect(page.locator("#map svg")).to_be_visible()
+    page.locator('#map a.arc[data-source="Check quality"][data-target="Pack order"] path.hit').click(force=True)
+    expect(page.locator("#drill a.case-link").first).to_be_visible()
+    page.evaluate("window.scrollTo(0, 0)")
+    shoot("process-map")
+    page.goto(page.locator("#drill a.case-link").nth(3).get_attribute("href") or "/")
+    expect(page.locator("#case-timeline")).to_be_visible()
+    shoot("case-timeline")
+    page.goto("/processes/order-fulfillment/variants/")
+    expect(page.locator("main h1")).to_be_visible()
+    shoot("process-variants")
+    page.goto("/processes/order-fulfillment/bottlenecks/?weekday=monday&site=dub")
+    expect(page.locator("canvas[data-chart]")).to_be_visible()
+    shoot("process-bottlenecks")
     assert errors == []
-    for name in ("process-conformance", "process-initiative", "process-import"):
+    for name in ("process-map", "case-timeline", "process-variants", "process-bottlenecks"):
         assert (SCREENSHOTS / f"{name}.png").stat().st_size > 10_000
