@@ -165,3 +165,19 @@ def test_the_conformance_measure_counts_finished_cases_like_the_conformance_view
     view = selectors.conformance_of(EventLog(log.frame.filter(pl.col("case_id").is_in(started.implode()))),
                                     model.current)
     assert item.baseline_value == view.fitness.log_fitness
+
+
+def test_the_initiative_measures_agree_with_the_period_comparison_of_the_screens(
+    simulated: Any, improver: Person,
+) -> None:
+    from keel.processes import analysis
+    from keel.processes.measures import MeasureSpec, case_log, measure_value
+
+    log = case_log(actor=improver, process=ProcessKind.SALES_ORDER)
+    kpis = {row["name"]: row["a"] for row in analysis.compare(log, log).kpis}
+    start, end = date(2026, 1, 1), date(2026, 12, 31)
+    duration, cases = measure_value(log, MeasureSpec(Measure.MEDIAN_CASE_DURATION), start=start, end=end)
+    rework, _ = measure_value(log, MeasureSpec(Measure.REWORK_RATE), start=start, end=end)
+    assert cases == kpis["cases"]
+    assert duration == kpis["median_duration"] / 3600
+    assert rework == kpis["rework_share"]
