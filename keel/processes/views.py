@@ -471,7 +471,9 @@ def conformance_view(request: HttpRequest) -> HttpResponseBase:
         "chart": selectors.deviation_chart(result), "categories": selectors.CATEGORY_LABELS,
         "teams": sorted(result.by_team.get_column("team").unique().to_list()),
         "sites": sorted(result.by_site.get_column("site").unique().to_list()),
-        "query": base.urlencode(), "links_to_events": model.process != ProcessKind.IMPORTED,
+        "query": base.urlencode(),
+        # Keel's own cases open in the process screens' case timeline.
+        "case_slug": {kind: slug for slug, kind in PROCESS_SLUGS.items()}.get(model.process, ""),
         "include_open": include_open,
     })
 

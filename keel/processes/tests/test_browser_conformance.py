@@ -21,12 +21,6 @@ CSV = (b"ticket,step,at,agent\nT1,Open ticket,2024-03-01 08:00,ann\nT1,Solve,202
        b"T2,Open ticket,2024-03-02 10:00,ann\nT2,Reopen,2024-03-02 12:00,bob\nT2,Solve,2024-03-02 15:00,bob\n")
 
 
-def no_favicon(page: Page) -> None:
-    """Keel serves no favicon yet: the browser's automatic request for one would be the
-    only console error (a 404), and it is not this area's."""
-    page.route("**/favicon.ico", lambda route: route.fulfill(status=204))
-
-
 def demo_company(make_person: Callable[..., Person]) -> Person:
     from keel.events.services import forget_committed_types
     from keel.simulation.runner import simulate
@@ -51,7 +45,6 @@ def test_conformance_initiative_and_import_pages_work_in_a_browser(
 ) -> None:
     settings.KEEL_PROCESS_LOG_DIR = str(tmp_path)  # type: ignore[attr-defined]
     improver = demo_company(make_person)
-    no_favicon(page)
     errors = console_errors(page)
     sign_in(page, improver.email)
 
@@ -89,7 +82,6 @@ def test_process_screenshots(new_page: Callable[[], Page], make_person: Callable
     improver = demo_company(make_person)
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page = new_page()
-    no_favicon(page)
     errors = console_errors(page)
     sign_in(page, improver.email)
 

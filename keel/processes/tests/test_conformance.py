@@ -91,6 +91,8 @@ def test_the_conformance_page_ranks_teams_charts_them_and_exports_the_deviations
     assert 'id="deviation-chart"' in html
     assert f"<td>{top['team']}</td><td>Skipped</td><td>Check quality</td>" in html
     assert f"of {result.case_count} finished cases" in html
+    first_case = result.cases.row(0, named=True)["case_id"]
+    assert f'href="/processes/order-fulfillment/cases/{first_case}/"' in html  # the case timeline
 
     # Click through: the team's skipped checks list exactly those cases
     listed = client.get(url, {"model": model.pk, "team": top["team"], "category": "skipped",
