@@ -150,3 +150,41 @@ def test_viewers_see_models_but_cannot_define_them(improver: Person, viewer: Per
     assert client.get(reverse("processes:model-create")).status_code == 403
     assert client.post(reverse("processes:model-edit", args=[model.pk]), {}).status_code == 403
     assert model.versions.count() == 1
+
+
+@pytest.mark.django_db
+def test_the_list_pages_cost_the_same_queries_for_1_or_10_rows(
+    improver: Person, login: Callable[[Person], Client],
+) -> None:
+    from datetime import date
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from keel.processes.models import ImportedLog, Initiative
+
+    client = login(improver)
+    urls = [reverse("processes:models"), reverse("processes:initiatives"), reverse("processes:logs")]
+
+    def add(number: int) -> None:
+        model = services.create_process_model(actor=improver, name=f"Model {number}",
+                                              process=ProcessKind.SALES_ORDER, steps=steps("A", "B"))
+        log = ImportedLog.objects.create(name=f"Log {number}", filename="x.csv", file_format="csv")
+        Initiative.objects.create(name=f"Initiative {number}", owner=improver, process=ProcessKind.SALES_ORDER,
+                                  process_model=model, measure="median_case_duration", baseline_value=1.0,
+                                  baseline_from=date(2026, 1, 1), baseline_to=date(2026, 1, 7), target_value=0.5,
+                                  change_on=date(2026, 2, 1))
+        assert log.pk
+
+    add(0)
+    for url in urls:
+        client.get(url)  # warm the session
+    counts = []
+    for _ in range(2):
+        with CaptureQueriesContext(connection) as queries:
+            for url in urls:
+                assert client.get(url).status_code == 200
+        counts.append(len(queries))
+        for number in range(1, 10):
+            add(number + len(counts) * 100)
+    assert counts[0] == counts[1]
