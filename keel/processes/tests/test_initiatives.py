@@ -181,3 +181,16 @@ def test_the_initiative_measures_agree_with_the_period_comparison_of_the_screens
     assert cases == kpis["cases"]
     assert duration == kpis["median_duration"] / 3600
     assert rework == kpis["rework_share"]
+
+
+def test_the_demo_company_gets_both_models_and_an_initiative(simulated: Any, improver: Person) -> None:
+    from keel.processes.demo import load_demo
+    from keel.processes.models import ProcessModel
+
+    load_demo(actor=improver, owner=improver, today=date(2026, 4, 6), days=35)
+
+    assert sorted(ProcessModel.objects.values_list("name", flat=True)) == ["Order fulfillment", "Purchasing"]
+    item = Initiative.objects.get()
+    assert (item.baseline_from, item.baseline_to, item.change_on) == (
+        date(2026, 3, 2), date(2026, 3, 15), date(2026, 3, 16))
+    assert 0 < item.baseline_value < 1
