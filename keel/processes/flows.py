@@ -32,15 +32,18 @@ TRUE_WORDS = {"1", "true", "yes", "on"}
 
 # Keel's own workflows, from the services that write each process's events
 # (keel/orders/services.py, keel/supply_chain/services.py): the happy path, with the
-# address correction that sends an order back to confirmation, and partial receipts.
+# address correction that sends an order back to confirmation, backorders, allocation in
+# several rounds as stock arrives (reserve and allocate, each repeating, interleaved) and
+# partial receipts.
 KEEL_WORKFLOWS: dict[str, list[dict[str, Any]]] = {
     ProcessKind.SALES_ORDER: [
         {"activity": "Create order"},
         {"activity": "Confirm order"},
         {"activity": "Correct address", "optional": True},
         {"activity": "Confirm order", "optional": True},
-        {"activity": "Reserve stock"},
-        {"activity": "Allocate order"},
+        {"activity": "Backorder order", "optional": True, "repeat": True},
+        {"activity": "Reserve stock", "repeat": True},
+        {"activity": "Allocate order", "repeat": True, "join": "parallel"},
         {"activity": "Create pick list"},
         {"activity": "Confirm picks"},
         {"activity": "Check quality"},

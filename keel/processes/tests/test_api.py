@@ -23,7 +23,8 @@ def test_models_conformance_and_initiatives_through_the_api(
                                                      "derive": "workflow"}, content_type="application/json")
     assert created.status_code == 201
     model = created.json()
-    assert (model["version"], model["steps"][8]["activity"]) == (1, "Check quality")
+    assert model["version"] == 1
+    assert "Check quality" in [step["activity"] for step in model["steps"]]
 
     versioned = client.post(f"/api/v1/process-models/{model['id']}/versions",
                             {"steps": model["steps"], "note": "same again"}, content_type="application/json")
