@@ -339,7 +339,7 @@ def delete_log(request: HttpRequest, log_id: int) -> Status[None]:
 
 
 # The process screens' slugs (keel/processes/sources.py) name the same processes.
-PROCESS_SLUGS = {"order-fulfillment": ProcessKind.SALES_ORDER, "purchasing": ProcessKind.PURCHASE_ORDER}
+PROCESS_SLUGS: dict[str, str] = {"order-fulfillment": ProcessKind.SALES_ORDER, "purchasing": ProcessKind.PURCHASE_ORDER}
 SUFFIXES = {"xes": ("xes", "application/xml"), "ocel-json": ("jsonocel", "application/json"),
             "ocel-sqlite": ("sqlite", "application/vnd.sqlite3")}
 

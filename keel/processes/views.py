@@ -648,7 +648,7 @@ def log_delete_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 # The process screens' slugs (keel/processes/sources.py) name the same processes.
-PROCESS_SLUGS = {"order-fulfillment": ProcessKind.SALES_ORDER, "purchasing": ProcessKind.PURCHASE_ORDER}
+PROCESS_SLUGS: dict[str, str] = {"order-fulfillment": ProcessKind.SALES_ORDER, "purchasing": ProcessKind.PURCHASE_ORDER}
 EXPORT_FORMATS = {"xes": ("xes", "application/xml"), "ocel-json": ("jsonocel", "application/json"),
                   "ocel-sqlite": ("sqlite", "application/vnd.sqlite3")}
 
