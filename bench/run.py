@@ -1,6 +1,8 @@
 """Benchmarks of the foundation: event ingest, OCEL 2.0 export and import.
 
-Usage: make bench  (or KEEL_BENCH_EVENTS=100000 make bench)
+Usage: make bench  (or KEEL_BENCH_EVENTS=100000 make bench); then the replenishment replay
+(bench/planning_replay.py).
+       python bench/run.py kpis   runs the KPI benchmark (bench/kpis.py) instead
 Runs against a fresh database: a SQLite file under var/ unless KEEL_DATABASE_URL is set.
 Prints a Markdown table to paste into docs/benchmarks.md.
 """
@@ -91,4 +93,13 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    if sys.argv[1:] == ["kpis"]:
+        import runpy
+
+        runpy.run_path(str(ROOT / "bench" / "kpis.py"), run_name="__main__")
+    else:
+        main()
+        # Issue 6's outcome benchmark: the replenishment replay (no database, the simulator's memory sink).
+        from bench.planning_replay import main as planning_replay
+
+        sys.exit(planning_replay())

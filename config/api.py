@@ -6,9 +6,12 @@ from ninja import NinjaAPI
 
 from keel.audit.api import router as audit_router
 from keel.core.api import install_problem_handlers
+from keel.dashboards.api import router as dashboards_router
 from keel.events.api import router as events_router
+from keel.kpis.api import router as kpis_router
 from keel.orders.api import router as orders_router
 from keel.organization.api import router as organization_router
+from keel.planning.api import router as planning_router
 from keel.processes.api import router as processes_router
 from keel.supply_chain.api import router as supply_chain_router
 
@@ -29,3 +32,6 @@ api.add_router("/", audit_router)
 api.add_router("/", supply_chain_router)
 api.add_router("/", orders_router)
 api.add_router("/", processes_router)
+api.add_router("/", planning_router)
+api.add_router("/", kpis_router)
+api.add_router("/", dashboards_router)

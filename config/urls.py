@@ -12,6 +12,9 @@ urlpatterns = [
     path("supply-chain/", include("keel.supply_chain.urls")),
     path("orders/", include("keel.orders.urls")),
     path("processes/", include("keel.processes.urls")),
+    path("planning/", include("keel.planning.urls")),
+    path("kpis/", include("keel.kpis.urls")),
+    path("dashboard/", include("keel.dashboards.urls")),
     path("api/v1/", api.urls),
 ]
 

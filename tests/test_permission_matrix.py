@@ -185,6 +185,29 @@ WEB_ROUTES: dict[str, tuple[str, Callable[[Person, dict[str, Any]], dict[str, An
     "processes:log-delete": ("POST", lambda person, ctx: {"pk": 999999}),
     "processes:log-export": ("GET", lambda person, ctx: {"pk": 999999}),
     "processes:process-export": ("GET", lambda person, ctx: {"process": "order-fulfillment"}),
+    "planning:workbench": ("GET", lambda person, ctx: {}),
+    "planning:why": ("GET", lambda person, ctx: {"pk": 999999}),
+    "planning:approve": ("POST", lambda person, ctx: {}),
+    "planning:runs": ("GET", lambda person, ctx: {}),
+    "planning:run-start": ("POST", lambda person, ctx: {}),
+    "planning:run-progress": ("GET", lambda person, ctx: {"pk": 999999}),
+    "planning:item": ("GET", lambda person, ctx: {"sku": "NO-SUCH-SKU"}),
+    "planning:accuracy": ("GET", lambda person, ctx: {}),
+    "planning:targets": ("GET", lambda person, ctx: {}),
+    "kpis:catalogue": ("GET", lambda person, ctx: {}),
+    "kpis:detail": ("GET", lambda person, ctx: {"key": "no_such_kpi"}),
+    "kpis:target": ("GET", lambda person, ctx: {"key": "no_such_kpi"}),
+    "dashboards:edit": ("GET", lambda person, ctx: {}),
+    "dashboards:change": ("POST", lambda person, ctx: {}),
+    "dashboards:order": ("POST", lambda person, ctx: {}),
+    "dashboards:reset": ("POST", lambda person, ctx: {}),
+    "dashboards:alerts": ("GET", lambda person, ctx: {}),
+    "dashboards:alerts-read": ("POST", lambda person, ctx: {}),
+    "dashboards:presets": ("GET", lambda person, ctx: {}),
+    "dashboards:preset": ("GET", lambda person, ctx: {"slug": person.title.slug}),
+    "dashboards:preset-change": ("POST", lambda person, ctx: {"slug": person.title.slug}),
+    "dashboards:preset-order": ("POST", lambda person, ctx: {"slug": person.title.slug}),
+    "dashboards:preset-reset": ("POST", lambda person, ctx: {"slug": person.title.slug}),
 }
 
 
@@ -274,6 +297,11 @@ def test_api_matrix(personas: list[Person], api_client: Any) -> None:
                 .replace("{model_id}", "999999")
                 .replace("{initiative_id}", "999999")
                 .replace("{log_id}", "999999")
+                .replace("{run_id}", "999999")
+                .replace("{plan_id}", "999999")
+                .replace("{target_id}", "999999")
+                .replace("{key}", "no_such_kpi")
+                .replace("{slug}", "no-such-title")
             )
             client = api_client(person) if person else Client()
             response = client.generic(method, url, data="{}", content_type="application/json")

@@ -95,6 +95,7 @@ def test_list_pages_cost_the_same_queries_for_few_or_many_rows(
     with CaptureQueriesContext(connection) as few:
         assert client.get(url).status_code == 200
     add_rows(20, 2)
+    client.get(url)  # warm again: the home page's KPI tiles are cached by the event log's high-water mark
     with CaptureQueriesContext(connection) as many:
         assert client.get(url).status_code == 200
     assert len(many) == len(few), [query["sql"][:120] for query in many.captured_queries]

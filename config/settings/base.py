@@ -76,6 +76,8 @@ INSTALLED_APPS = [
     "keel.simulation",
     "keel.planning",
     "keel.processes",
+    "keel.kpis",
+    "keel.dashboards",
     "keel.web",
 ]
 
@@ -175,6 +177,11 @@ KEEL_DEMO_DAYS = env_int("KEEL_DEMO_DAYS", 42)
 KEEL_DEMO_ORDERS_PER_DAY = env_int("KEEL_DEMO_ORDERS_PER_DAY", 16)
 KEEL_DEMO_LOGINS_FILE = env_str("KEEL_DEMO_LOGINS_FILE", str(BASE_DIR / "var" / "demo-logins.txt"))
 KEEL_LOGIN_FAILURE_LIMIT = env_int("KEEL_LOGIN_FAILURE_LIMIT", 5)
+# KPIs: money is reported in one currency; other currencies convert at these rates (units of
+# the reporting currency per unit of the other). Carrying cost rate is per year.
+KEEL_KPI_CURRENCY = env_str("KEEL_KPI_CURRENCY", "EUR")
+KEEL_KPI_EXCHANGE_RATES = {"USD": "0.92", "GBP": "1.17", "EUR": "1"}
+KEEL_KPI_CARRYING_RATE = env_str("KEEL_KPI_CARRYING_RATE", "0.25")
 KEEL_LOGIN_WINDOW_SECONDS = env_int("KEEL_LOGIN_WINDOW_SECONDS", 900)
 KEEL_API_MAX_PAGE_SIZE = 500
 KEEL_API_DEFAULT_PAGE_SIZE = 50

@@ -58,6 +58,10 @@ class ImportJob(models.Model):
     written_rows = models.PositiveIntegerField(default=0, help_text="Rows written so far (in the open transaction)")
     report = models.JSONField(default=dict, blank=True)
     created_by_id = models.BigIntegerField(null=True, blank=True, help_text="The person who started it")
+    token_id = models.BigIntegerField(
+        null=True, blank=True,
+        help_text="The API token it was queued through: the job runs with that token's narrowed actions",
+    )
     created_at = models.DateTimeField(default=timezone.now)
     finished_at = models.DateTimeField(null=True, blank=True)
 

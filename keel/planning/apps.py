@@ -5,3 +5,6 @@ class PlanningConfig(AppConfig):
     name = "keel.planning"
     label = "planning"
     verbose_name = "Planning (forecasts, inventory policies, replenishment)"
+
+    def ready(self) -> None:
+        from keel.planning import permissions  # noqa: F401

@@ -21,7 +21,7 @@ from keel.simulation.areas.purchasing import Purchasing, set_levels
 from keel.simulation.areas.warehouse import Warehouse
 from keel.simulation.catalogue import build_items, build_staff, build_suppliers
 from keel.simulation.scenario import Scenario
-from keel.simulation.world import MINUTES_PER_DAY, Area, Sink, World
+from keel.simulation.world import MINUTES_PER_DAY, Area, ReplenishmentPolicy, Sink, World
 
 # One module per area of the business. A later area (customer service, returns, costs,
 # incidents) adds its class here and hooks into the others' events with ``world.on``.
@@ -32,8 +32,9 @@ def default_start(scenario: Scenario) -> date:
     return scenario.start or timezone.localdate() - timedelta(days=scenario.days)
 
 
-def build(scenario: Scenario, sink: Sink, start: date | None = None, until: datetime | None = None) -> World:
-    world = World(scenario=scenario, sink=sink, start=start or default_start(scenario))
+def build(scenario: Scenario, sink: Sink, start: date | None = None, until: datetime | None = None,
+          replenishment: ReplenishmentPolicy | None = None) -> World:
+    world = World(scenario=scenario, sink=sink, start=start or default_start(scenario), replenishment=replenishment)
     if until is not None:
         minutes = (until - world.moment(0)).total_seconds() / 60
         if not 0 < minutes <= (scenario.days + 1) * MINUTES_PER_DAY:
@@ -47,10 +48,12 @@ def build(scenario: Scenario, sink: Sink, start: date | None = None, until: date
 
 
 def run(scenario: Scenario, sink: Sink, *, start: date | None = None, until: datetime | None = None,
-        progress: Callable[[int, World], None] | None = None) -> World:
+        progress: Callable[[int, World], None] | None = None,
+        replenishment: ReplenishmentPolicy | None = None) -> World:
     """Simulate ``scenario.days`` days into ``sink`` (or up to the moment ``until``, which
-    may fall on the day after them); ``progress(day, world)`` after each day."""
-    world = build(scenario, sink, start, until)
+    may fall on the day after them); ``progress(day, world)`` after each day. The
+    purchasing area orders by ``replenishment`` (default: its plain min/max rule)."""
+    world = build(scenario, sink, start, until, replenishment)
     sink.setup(world)
     for area in AREAS:
         area().start(world)

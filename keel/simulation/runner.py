@@ -12,7 +12,7 @@ from keel.core.errors import Conflict
 from keel.orders.models import SalesOrder
 from keel.simulation.engine import default_start, run
 from keel.simulation.scenario import Scenario
-from keel.simulation.world import Sink, World
+from keel.simulation.world import ReplenishmentPolicy, Sink, World
 from keel.supply_chain.models import Item
 
 
@@ -23,8 +23,10 @@ class Outcome:
 
 
 def simulate(scenario: Scenario, *, bulk: bool = False, start: date | None = None, until: datetime | None = None,
-             progress: Callable[[int, World], None] | None = None) -> Outcome:
-    """Simulate the scenario into the database: through the services, or in bulk."""
+             progress: Callable[[int, World], None] | None = None,
+             replenishment: ReplenishmentPolicy | None = None) -> Outcome:
+    """Simulate the scenario into the database: through the services, or in bulk; the
+    purchasing area orders by ``replenishment`` (default: its min/max rule)."""
     if Item.objects.exists() or SalesOrder.objects.exists():
         raise Conflict("The database already holds items or orders; simulate into an empty company "
                        "(for the demo: keel demo --reset).")
@@ -40,7 +42,8 @@ def simulate(scenario: Scenario, *, bulk: bool = False, start: date | None = Non
     began = time.perf_counter()
     with request_meta(RequestMeta(channel="simulation")):
         try:
-            world = run(scenario, sink, start=start or default_start(scenario), until=until, progress=progress)
+            world = run(scenario, sink, start=start or default_start(scenario), until=until, progress=progress,
+                        replenishment=replenishment)
         except BaseException:
             abort = getattr(sink, "abort", None)
             if abort:

@@ -162,6 +162,19 @@ class Sink(Protocol):
     def finish(self, world: World) -> None: ...
 
 
+class ReplenishmentPolicy(Protocol):
+    """What the purchasing area asks each working morning: which items to order, how many.
+
+    ``order`` gets the site's inventory position per item (available + on order -
+    backorders) and returns ``(item index, quantity)`` pairs in ascending item order,
+    quantities already rounded to the supplier's minimum and multiple. ``start`` runs once
+    before the simulation (a policy subscribes to ``world.on(...)`` hooks there).
+    """
+
+    def start(self, world: World) -> None: ...
+    def order(self, world: World, site: int, day: int, position: np.ndarray) -> list[tuple[int, int]]: ...
+
+
 class Area(Protocol):
     name: str
 
@@ -259,6 +272,7 @@ class World:
     queues: dict[tuple[int, str], simpy.Store] = field(default_factory=dict)
     backorders: list[list[Order]] = field(default_factory=list)
     horizon: float | None = None  # minutes since the start where the run stops (default: the last day's end)
+    replenishment: ReplenishmentPolicy | None = None  # the purchasing area's policy (default: its min/max rule)
 
     def __post_init__(self) -> None:
         sites, items = len(self.scenario.sites), self.scenario.items

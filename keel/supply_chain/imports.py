@@ -254,8 +254,9 @@ def queue_import(*, actor: Any, kind: str, filename: str, content: bytes, total_
     import); the job's row follows its progress. The caller has checked the kind's action."""
     if kind not in IMPORTERS:
         raise ValueError(f"unknown import kind {kind!r}")
+    token = getattr(actor, "token", None)
     job = ImportJob.objects.create(kind=kind, filename=filename or "import", total_rows=total_rows,
-                                   created_by_id=getattr(actor, "pk", None))
+                                   created_by_id=getattr(actor, "pk", None), token_id=getattr(token, "pk", None))
     tasks.store_import_file(job, content)
     tasks.run_import_task.enqueue(job_id=job.pk)
     return job

@@ -17,6 +17,8 @@ from django_tasks import task
 from keel.core.errors import ValidationFailed
 from keel.core.models import ImportJob
 from keel.core.spreadsheets import read_rows
+from keel.organization.auth import TokenActor
+from keel.organization.models import ApiToken
 
 MAX_BACKGROUND_ROWS = 100_000
 MAX_BACKGROUND_BYTES = 50 * 1024 * 1024
@@ -117,11 +119,28 @@ def run_import_task(*, job_id: int) -> dict[str, Any]:
     deleted when done."""
     from django.contrib.auth import get_user_model
 
-    from keel.supply_chain.imports import run_import
+    from keel.supply_chain.imports import IMPORT_ACTIONS, run_import
+    from keel.supply_chain.permissions import CHANGE_SUPPLIER
 
     job = ImportJob.objects.get(pk=job_id)
     path = import_path(job.pk)
-    actor = get_user_model().objects.filter(pk=job.created_by_id).first() if job.created_by_id else None
+    actor: Any = get_user_model().objects.filter(pk=job.created_by_id).first() if job.created_by_id else None
+    if job.token_id is not None:
+        # Queued through an API token: the job acts with the token's narrowed actions, and
+        # not at all once the token is revoked or expired.
+        token = ApiToken.objects.filter(pk=job.token_id, person_id=actor.pk).first() if actor else None
+        if token is None or not token.is_usable:
+            path.unlink(missing_ok=True)
+            _finish(job.pk, ImportJob.Status.FAILED,
+                    {"detail": "The API token that queued this import was revoked or has expired; nothing changed."})
+            return {"status": ImportJob.Status.FAILED}
+        actor = TokenActor(person=actor, token=token)
+    needed = IMPORT_ACTIONS.get(job.kind, CHANGE_SUPPLIER.code)
+    if actor is None or not actor.has_action(needed):
+        path.unlink(missing_ok=True)
+        _finish(job.pk, ImportJob.Status.FAILED,
+                {"detail": f"Whoever queued this import may no longer do it ({needed}); nothing changed."})
+        return {"status": ImportJob.Status.FAILED}
     ImportJob.objects.filter(pk=job.pk).update(status=ImportJob.Status.RUNNING, phase=ImportJob.Phase.CHECKING)
 
     def progress(rows: int) -> None:

@@ -1,4 +1,5 @@
-"""Template context: the navigation filtered to what the signed-in person may open."""
+"""Template context: the navigation filtered to what the signed-in person may open, and the
+number of their unread KPI alerts for the top bar."""
 
 from __future__ import annotations
 
@@ -6,6 +7,8 @@ from typing import Any
 
 from django.http import HttpRequest
 
+from keel.dashboards import selectors as dashboard_selectors
+from keel.dashboards.permissions import VIEW_ALERTS
 from keel.web.navigation import AREAS
 
 
@@ -17,4 +20,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     for area in AREAS:
         pages = [page for page in area.pages if user.has_action(page.action)]
         areas.append({"area": area, "pages": pages})
-    return {"nav_areas": areas, "current_path": request.path}
+    unread = None
+    if user.has_action(VIEW_ALERTS.code):
+        unread = dashboard_selectors.unread_alert_count(actor=user)
+    return {"nav_areas": areas, "current_path": request.path, "unread_alerts": unread}

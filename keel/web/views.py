@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
-from typing import Any
-
 from django.conf import settings
 from django.contrib.auth import authenticate, login, logout
 from django.db import connection
@@ -17,7 +14,11 @@ from keel.core.errors import Throttled
 from keel.core.middleware import client_ip
 from keel.core.permissions import AREA_LABELS, Area, Level
 from keel.core.views import public, requires
+from keel.dashboards import permissions as dashboard_permissions
+from keel.dashboards import presentation
+from keel.dashboards import selectors as dashboard_selectors
 from keel.events import selectors as event_selectors
+from keel.kpis import selectors as kpi_selectors
 from keel.organization import selectors as organization_selectors
 from keel.organization import services as organization_services
 from keel.organization.auth import begin_login_attempt, finish_login_attempt
@@ -71,6 +72,8 @@ def logout_view(request: HttpRequest) -> HttpResponse:
 
 @requires(USE_KEEL.code)
 def home_view(request: HttpRequest) -> HttpResponse:
+    """The person's KPI dashboard (their layout, or their title's preset), then their reach,
+    what their role can do and the latest activity in their scope."""
     person = request.user
     title = person.title  # type: ignore[union-attr]
     from keel.core.permissions import get_action
@@ -96,8 +99,19 @@ def home_view(request: HttpRequest) -> HttpResponse:
         latest = list(event_selectors.events(actor=person).order_by("-occurred_at", "-id")[:8])
         links = event_selectors.event_links([event.pk for event in latest])
         recent = [{"event": event, "objects": links[event.pk]} for event in latest]
+    cards: list[presentation.Card] = []
+    is_personal = False
+    can_arrange = person.has_action(dashboard_permissions.VIEW_DASHBOARD.code)  # type: ignore[union-attr]
+    if can_arrange:
+        layout, tiles = dashboard_selectors.dashboard(actor=person)
+        is_personal = layout.is_personal
+        cards = presentation.cards(tiles, urls={tile.spec.key: kpi_selectors.kpi_url(tile.spec.key) for tile in tiles})
     context = {
-        "tiles": home_tiles(person),
+        "cards": cards,
+        "can_arrange": can_arrange,
+        "is_personal": is_personal,
+        "status_counts": {status: sum(1 for card in cards if card.status == status and not card.no_data)
+                          for status in ("red", "amber", "green")},
         "title": title,
         "levels": levels,
         "reach": organization_selectors.describe_reach(actor=person),
@@ -107,46 +121,6 @@ def home_view(request: HttpRequest) -> HttpResponse:
         else None,
     }
     return render(request, "web/home.html", context)
-
-
-def home_tiles(person: Any) -> list[dict[str, object]]:
-    """Figures from what is built so far, each shown only to roles that may see it.
-
-    The KPI module replaces these with governed KPIs per title; until then they are real
-    counts, never sample numbers.
-    """
-    from datetime import timedelta
-
-    from django.db.models import Sum
-    from django.utils import timezone
-
-    from keel.audit import selectors as audit_selectors
-    from keel.supply_chain import selectors as stock_selectors
-
-    week_ago = timezone.now() - timedelta(days=7)
-    tiles: list[dict[str, object]] = []
-    if person.has_action("events.view_event"):
-        count = event_selectors.events(actor=person).filter(occurred_at__gte=week_ago).count()
-        tiles.append({"label": "Events in the last 7 days", "value": count, "url": "events:list", "area": "Process"})
-    if person.has_action("supply_chain.view_item"):
-        totals = stock_selectors.balances(actor=person).aggregate(on_hand=Sum("on_hand"), reserved=Sum("reserved"))
-        items = stock_selectors.items(actor=person, is_active=True).count()
-        tiles.append({"label": "Active items", "value": items, "url": "supply_chain:items", "area": "Supply chain"})
-        tiles.append({"label": "Units on hand in your sites", "value": totals["on_hand"] or 0,
-                      "detail": f"{Decimal(totals['reserved'] or 0).normalize():f} reserved",
-                      "url": "supply_chain:items", "area": "Supply chain"})
-    if person.has_action("audit.view_audit"):
-        changes = audit_selectors.audit_records(actor=person, since=week_ago.date()).count()
-        tiles.append({"label": "Audit records this week", "value": changes, "url": "audit:list", "area": "Risk"})
-    if person.has_action("organization.view_person"):
-        tiles.append({"label": "People in your scope", "value": organization_selectors.people(actor=person, is_active=True).count(),
-                      "url": "organization:people", "area": "Administration"})
-    if person.has_action("organization.manage_own_tokens"):
-        from django.utils import timezone as tz
-
-        active = organization_selectors.api_tokens(actor=person).filter(revoked_at__isnull=True, expires_at__gt=tz.now()).count()
-        tiles.append({"label": "Your active API tokens", "value": active, "url": "organization:tokens", "area": "Automation"})
-    return tiles
 
 
 @requires(USE_KEEL.code)

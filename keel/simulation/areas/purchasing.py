@@ -4,7 +4,9 @@ rejects.
 Every working morning each site's buyer reviews every item: when the inventory position
 (available + on order - backorders) is at or below the minimum, it orders up to the
 maximum, rounded to the supplier's minimum order quantity and order multiple; lines are
-grouped into one purchase order per supplier. Another person approves it (four eyes)
+grouped into one purchase order per supplier. The rule is the default replenishment
+policy (:class:`MinMaxRule`); another one (``world.replenishment``, for instance
+``keel.simulation.policies.KeelPolicy``) decides instead when set. Another person approves it (four eyes)
 and it is sent. Deliveries arrive after a log-normal lead time (one planted supplier's
 lead time drifts upward from a given week), some in two parts, with a few units
 rejected at the door. Stockouts and backorders follow as they do in real companies.
@@ -19,7 +21,14 @@ from typing import Any
 
 import numpy as np
 
-from keel.simulation.world import MINUTES_PER_DAY, PurchaseLine, PurchaseOrder, World, ceil_to
+from keel.simulation.world import (
+    MINUTES_PER_DAY,
+    PurchaseLine,
+    PurchaseOrder,
+    ReplenishmentPolicy,
+    World,
+    ceil_to,
+)
 
 
 class Purchasing:
@@ -29,6 +38,8 @@ class Purchasing:
         self.world = world
         self.rng = world.rng("purchasing")
         self.drift = world.scenario.problem("supplier_lead_time_drift")
+        self.policy: ReplenishmentPolicy = world.replenishment or MinMaxRule()
+        self.policy.start(world)
         for site in range(len(world.scenario.sites)):
             world.env.process(self.review(site))
 
@@ -54,11 +65,9 @@ class Purchasing:
             if t > world.env.now:
                 yield world.env.timeout(t - world.env.now)
             position = world.on_hand[site] - world.reserved[site] + world.on_order[site] - world.backlog[site]
-            due = np.nonzero(position <= world.min_level[site])[0]
             by_supplier: dict[int, list[PurchaseLine]] = {}
-            for item_index in due:
-                item = world.items[int(item_index)]
-                quantity = ceil_to(world.max_level[site, item_index] - position[item_index], item.moq, item.pack)
+            for item_index, quantity in self.policy.order(world, site, day, position):
+                item = world.items[item_index]
                 by_supplier.setdefault(item.supplier, []).append(
                     PurchaseLine(item=item.index, quantity=quantity, unit_price=item.cost))
             for supplier_index in sorted(by_supplier):
@@ -117,6 +126,7 @@ class Purchasing:
         receiver = world.staff(po.site, "receiver")[0]
         world.totals.receipts += 1
         world.sink.purchase_received(world.env.now, po, received, receiver)
+        world.emit("received", po, received)
         items = {po.lines[number].item for number, _, _ in received}
         self.release_backorders(po.site, items)
 
@@ -130,6 +140,24 @@ class Purchasing:
             if any(line.item in items and line.allocated < line.quantity for line in order.lines):
                 order.queued_for_allocation = True
                 queue.put(order)
+
+
+class MinMaxRule:
+    """The plain min/max rule: at or below the minimum, order up to the maximum.
+
+    ``world.min_level`` and ``world.max_level`` are set once from the expected demand
+    (:func:`set_levels`) and never change; the quantity is rounded up to the supplier's
+    minimum order quantity and order multiple. Draws no random numbers.
+    """
+
+    def start(self, world: World) -> None:
+        """Nothing to prepare: the levels are fixed."""
+
+    def order(self, world: World, site: int, day: int, position: np.ndarray) -> list[tuple[int, int]]:
+        due = np.nonzero(position <= world.min_level[site])[0]
+        return [(int(index), ceil_to(world.max_level[site, index] - position[index], world.items[int(index)].moq,
+                                     world.items[int(index)].pack))
+                for index in due]
 
 
 def set_levels(world: World) -> None:
@@ -147,4 +175,4 @@ def set_levels(world: World) -> None:
     world.on_hand[:] = world.max_level
 
 
-__all__ = ["MINUTES_PER_DAY", "Purchasing", "set_levels"]
+__all__ = ["MINUTES_PER_DAY", "MinMaxRule", "Purchasing", "set_levels"]

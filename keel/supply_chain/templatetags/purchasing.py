@@ -24,3 +24,13 @@ def plain(value: Decimal | None) -> str:
     if value is None or value == "":
         return "—"
     return f"{Decimal(value).normalize():f}"
+
+
+@register.filter
+def unit_price(value: Decimal | None) -> str:
+    """A unit price with at least two decimals and no padding beyond the stored precision:
+    ``10.0000`` -> ``10.00``, ``0.0800`` -> ``0.08``, ``2.1250`` -> ``2.125``."""
+    if value is None or value == "":
+        return "—"
+    price = Decimal(value).normalize()
+    return f"{price:.2f}" if -price.as_tuple().exponent <= 2 else f"{price:f}"  # type: ignore[operator]

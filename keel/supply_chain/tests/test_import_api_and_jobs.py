@@ -20,7 +20,8 @@ from keel import cli
 from keel.audit.models import AuditRecord
 from keel.core.models import ImportJob
 from keel.events.models import Event
-from keel.organization.models import JobTitle, Person
+from keel.organization import services as org_services
+from keel.organization.models import ApiToken, JobTitle, Person
 from keel.supply_chain import imports, tasks
 from keel.supply_chain.models import Item, Location, StockBalance, StockMovement
 from keel.supply_chain.tests.conftest import q
@@ -152,6 +153,50 @@ def test_a_background_api_import_returns_a_job_that_only_its_creator_reads(
     large = client.post("/api/v1/imports/opening-stock", {"file": upload("open2.csv", STOCK_CSV)})
     assert large.status_code == 202
     assert balances() == [("BOLT-M8", "A-01", q(1000)), ("BOLT-M8", "B-01", q(40))]
+
+
+@pytest.mark.django_db
+def test_a_job_queued_through_a_token_runs_with_the_tokens_narrowed_actions(
+    stocker: Person, api_client: Callable[..., Client], settings: Any, tmp_path: Path,
+    bolt: Item, bin_a: Location, bin_b: Location,
+) -> None:
+    settings.MEDIA_ROOT = tmp_path
+    client = api_client(stocker, ["supply_chain.move_stock"])
+    queued = client.post("/api/v1/imports/opening-stock?background=true", {"file": upload("open.csv", STOCK_CSV)})
+    assert queued.status_code == 202
+    job = ImportJob.objects.get()
+    assert (job.created_by_id, job.token_id, job.status) == (
+        stocker.pk, ApiToken.objects.get(person=stocker).pk, "succeeded")
+    assert balances() == [("BOLT-M8", "A-01", q(500)), ("BOLT-M8", "B-01", q(20))]
+
+
+@pytest.mark.django_db
+def test_a_token_job_fails_and_changes_nothing_when_the_token_lacks_the_action_or_is_revoked(
+    stocker: Person, settings: Any, tmp_path: Path, bolt: Item, bin_a: Location, bin_b: Location,
+) -> None:
+    settings.MEDIA_ROOT = tmp_path
+    narrow = org_services.create_api_token(actor=stocker, person=stocker, name="read only",
+                                           actions=["supply_chain.view_item"], expires_in_days=30)
+    wide = org_services.create_api_token(actor=stocker, person=stocker, name="stock",
+                                         actions=["supply_chain.move_stock"], expires_in_days=30)
+    org_services.revoke_api_token(actor=stocker, token=wide.token)
+
+    def run(token_id: int) -> ImportJob:
+        job = ImportJob.objects.create(kind="opening_stock", filename="open.csv", created_by_id=stocker.pk,
+                                       token_id=token_id)
+        tasks.store_import_file(job, STOCK_CSV)
+        tasks.run_import_task.call(job_id=job.pk)
+        job.refresh_from_db()
+        assert not tasks.import_path(job.pk).exists()
+        return job
+
+    narrowed = run(narrow.token.pk)
+    assert (narrowed.status, narrowed.report) == ("failed", {
+        "detail": "Whoever queued this import may no longer do it (supply_chain.move_stock); nothing changed."})
+    revoked = run(wide.token.pk)
+    assert (revoked.status, revoked.report) == ("failed", {
+        "detail": "The API token that queued this import was revoked or has expired; nothing changed."})
+    assert balances() == []
 
 
 # --- Progress while writing -----------------------------------------------------------

@@ -13,11 +13,9 @@ where a missing browser is a failure rather than a silent skip.
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import pytest
 from playwright.sync_api import Page, expect

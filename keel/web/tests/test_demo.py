@@ -52,6 +52,11 @@ def test_the_demo_company_loads_and_its_logins_work(settings: Any, tmp_path: Pat
     assert SalesOrder.objects.filter(is_on_hold=True).count() == 1
     assert list(Transfer.objects.values_list("status", flat=True)) == ["shipped"]
     assert [str(line.variance) for line in CountLine.objects.all()] == ["-3.0000"]
+    # KPI targets, so the dashboards show statuses
+    from keel.dashboards.demo import DEMO_TARGETS
+    from keel.kpis.models import KpiTarget
+
+    assert sorted(KpiTarget.objects.values_list("kpi_key", flat=True)) == sorted(DEMO_TARGETS)
     # Running it again changes nothing and prints the saved logins
     again = io.StringIO()
     call_command("keel_demo", "--no-serve", stdout=again)

@@ -36,15 +36,20 @@ def test_home_page_shows_the_title_and_its_reach(make_person: Callable[..., Pers
     page = login(person).get(reverse("web:home")).content.decode()
     assert "Fulfillment Manager: Order processing and delivery" in page
     assert "Manager · Dublin" in page
-    assert "KPI tiles for the Fulfillment Manager (with targets, thresholds and trends) arrive with the KPI module" in page
-    assert "People in your scope" in page
-    assert "Audit records this week" not in page  # the title has no risk access
+    assert "The Fulfillment Manager preset." in page
+    assert 'data-kpi="order_cycle_time"' in page
+    assert "people in your scope" in page
 
 
 def test_area_pages_say_plainly_what_is_not_built(admin: Person, login: Callable[[Person], Client]) -> None:
-    page = login(admin).get(reverse("web:area", kwargs={"slug": "supply_chain"})).content.decode()
+    page = login(admin).get(reverse("web:area", kwargs={"slug": "costs"})).content.decode()
     assert "Not built yet" in page
+    assert "Budgets and variance" in page
+    # Supply chain has everything it planned: replenishment came with the planning pages
+    page = login(admin).get(reverse("web:area", kwargs={"slug": "supply_chain"})).content.decode()
+    assert "Not built yet" not in page
     assert "Purchase orders" in page
+    assert "Replenishment" in page
     assert login(admin).get(reverse("web:area", kwargs={"slug": "nope"})).status_code == 404
 
 

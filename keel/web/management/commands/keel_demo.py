@@ -116,11 +116,22 @@ class Command(BaseCommand):
         with transaction.atomic():
             sites, logins = self.load_people()
         self.load_operations(sites)
+        self.load_kpi_targets()
         if SAMPLE_LOG.exists():
             with transaction.atomic():
                 event_services.import_log(actor=None, log=ocel.read_log(SAMPLE_LOG), source="ocel-example",
                                           filename=SAMPLE_LOG.name)
         return logins
+
+    def load_kpi_targets(self) -> None:
+        """KPI targets, so the dashboards show statuses; then the first alert evaluation."""
+        from keel.dashboards.demo import set_demo_targets
+        from keel.dashboards.services import evaluate_alerts
+
+        admin = Person.objects.get(email="admin@example.com")
+        count = set_demo_targets(actor=admin)
+        result = evaluate_alerts()
+        self.stdout.write(f"{count} KPI targets set; {result.alerts} KPI alerts for their owners.")
 
     def load_people(self) -> tuple[dict[str, Site], list[tuple[str, str, str]]]:
         sites = {
