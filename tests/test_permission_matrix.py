@@ -171,6 +171,20 @@ WEB_ROUTES: dict[str, tuple[str, Callable[[Person, dict[str, Any]], dict[str, An
     "processes:variants": ("GET", lambda person, ctx: {"process": "purchasing"}),
     "processes:bottlenecks": ("GET", lambda person, ctx: {"process": "order-fulfillment"}),
     "processes:compare": ("GET", lambda person, ctx: {"process": "order-fulfillment"}),
+    "processes:models": ("GET", lambda person, ctx: {}),
+    "processes:model-create": ("GET", lambda person, ctx: {}),
+    "processes:model": ("GET", lambda person, ctx: {"pk": 999999}),
+    "processes:model-edit": ("GET", lambda person, ctx: {"pk": 999999}),
+    "processes:conformance": ("GET", lambda person, ctx: {}),
+    "processes:initiatives": ("GET", lambda person, ctx: {}),
+    "processes:initiative-create": ("GET", lambda person, ctx: {}),
+    "processes:initiative": ("GET", lambda person, ctx: {"pk": 999999}),
+    "processes:logs": ("GET", lambda person, ctx: {}),
+    "processes:log-import": ("GET", lambda person, ctx: {}),
+    "processes:log": ("GET", lambda person, ctx: {"pk": 999999}),
+    "processes:log-delete": ("POST", lambda person, ctx: {"pk": 999999}),
+    "processes:log-export": ("GET", lambda person, ctx: {"pk": 999999}),
+    "processes:process-export": ("GET", lambda person, ctx: {"process": "order-fulfillment"}),
     "planning:workbench": ("GET", lambda person, ctx: {}),
     "planning:why": ("GET", lambda person, ctx: {"pk": 999999}),
     "planning:approve": ("POST", lambda person, ctx: {}),
@@ -280,6 +294,9 @@ def test_api_matrix(personas: list[Person], api_client: Any) -> None:
                 .replace("{job_id}", "999999")
                 .replace("{process}", "order-fulfillment")
                 .replace("{case_id}", "sales_order:999999")
+                .replace("{model_id}", "999999")
+                .replace("{initiative_id}", "999999")
+                .replace("{log_id}", "999999")
                 .replace("{run_id}", "999999")
                 .replace("{plan_id}", "999999")
                 .replace("{target_id}", "999999")

@@ -186,6 +186,8 @@ KEEL_LOGIN_WINDOW_SECONDS = env_int("KEEL_LOGIN_WINDOW_SECONDS", 900)
 KEEL_API_MAX_PAGE_SIZE = 500
 KEEL_API_DEFAULT_PAGE_SIZE = 50
 KEEL_INGEST_MAX_EVENTS = env_int("KEEL_INGEST_MAX_EVENTS", 10_000)
+# Event logs imported for process mining (CSV, XES, OCEL 2.0), stored as Parquet files.
+KEEL_PROCESS_LOG_DIR = env_str("KEEL_PROCESS_LOG_DIR", str(BASE_DIR / "var" / "process-logs"))
 # Purchasing (docs/purchasing.md): the author of a purchase order may approve it only up to
 # this total, in the order's currency; a line may be received this many percent above
 # the ordered quantity.

@@ -38,9 +38,13 @@ AREAS: tuple[NavArea, ...] = (
         (
             NavPage("Event log", "events:list", "events.view_event"),
             NavPage("Process maps and bottlenecks", "processes:list", "processes.view_process"),
+            NavPage("Conformance", "processes:conformance", "processes.view_process"),
+            NavPage("Intended process models", "processes:models", "processes.view_process"),
+            NavPage("Improvement initiatives", "processes:initiatives", "processes.view_process"),
+            NavPage("Imported logs", "processes:logs", "processes.view_process"),
             NavPage("KPI catalogue", "kpis:catalogue", "kpis.view_kpi"),
         ),
-        ("Conformance", "Improvement initiatives"),
+        (),
     ),
     NavArea(
         Area.SUPPLY_CHAIN, "▣",

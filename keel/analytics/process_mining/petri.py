@@ -3,7 +3,7 @@
 A :class:`PetriNet` has places, transitions (labelled with an activity, or silent with
 ``label=None``), arcs of weight one between a place and a transition, and an initial and
 a final marking. :func:`from_workflow` translates a block-structured description
-(sequence, parallel, choice, optional) into a sound workflow net, the shape an intended
+(sequence, parallel, choice, optional, repeat) into a sound workflow net, the shape an intended
 process drawn by a person usually has.
 
 >>> net = from_workflow({"sequence": ["register", {"parallel": ["pick", "invoice"]}, "ship"]})
@@ -88,12 +88,16 @@ def from_workflow(description: Any) -> PetriNet:
 
     A description is an activity name, or a one-key mapping: ``{"sequence": [...]}``,
     ``{"parallel": [...]}`` (all branches, in any interleaving), ``{"choice": [...]}``
-    (exactly one branch) or ``{"optional": part}`` (the part or nothing). Parallel splits
-    and joins and optional skips are silent transitions.
+    (exactly one branch), ``{"optional": part}`` (the part or nothing) or
+    ``{"repeat": part}`` (the part once or more, one run after the other). Parallel splits
+    and joins, optional skips and the loop back of a repeat are silent transitions.
 
     >>> net = from_workflow({"sequence": ["a", {"choice": ["b", "c"]}, {"optional": "d"}]})
     >>> len(net.places), len(net.transitions)
     (4, 5)
+    >>> looped = from_workflow({"sequence": ["a", {"repeat": "b"}]})
+    >>> len(looped.places), len(looped.transitions)
+    (5, 5)
     """
     builder = _Builder()
     builder.add(description, "source", "sink", path="workflow")
@@ -132,12 +136,21 @@ class _Builder:
         if not isinstance(node, Mapping) or len(node) != 1:
             raise WorkflowError(
                 f"{path}: expected an activity name or one of "
-                "{'sequence': [...]}, {'parallel': [...]}, {'choice': [...]}, {'optional': ...}"
+                "{'sequence': [...]}, {'parallel': [...]}, {'choice': [...]}, {'optional': ...}, {'repeat': ...}"
             )
         kind, body = next(iter(node.items()))
         if kind == "optional":
             self.add(body, entry, exit_, path=f"{path}.optional")
             self.transition(None, [entry], [exit_])
+            return
+        if kind == "repeat":
+            # Own places around the part, so that the loop back never re-enters a
+            # neighbour (a choice's other branches share ``entry`` and ``exit_``).
+            start, end = self.place(), self.place()
+            self.transition(None, [entry], [start])
+            self.add(body, start, end, path=f"{path}.repeat")
+            self.transition(None, [end], [start])
+            self.transition(None, [end], [exit_])
             return
         if kind not in ("sequence", "parallel", "choice"):
             raise WorkflowError(f"{path}: unknown block {kind!r}")

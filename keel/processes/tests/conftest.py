@@ -1,15 +1,19 @@
-"""Fixtures of the process screens' tests: a simulated company shared by a test module."""
+"""Fixtures of the process area's tests: a simulated company shared by a test module (the
+process screens), a small simulated company per test, people with process-area titles,
+and a private directory for imported logs."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import pytest
 from django.core.cache import cache
 from django.db import transaction
 
+from keel.organization.models import Person, Site
 from keel.simulation.runner import simulate
 from keel.simulation.scenario import Scenario
 
@@ -20,10 +24,16 @@ SCENARIO = {"days": 21, "orders_per_day": 20}
 
 @pytest.fixture(autouse=True)
 def _fresh_cache() -> Iterator[None]:
-    # Tests roll back, so event ids (and with them the cache key) repeat between tests.
+    """Analyses are cached by the log's high-water mark, and the event log caches the
+    event and object types it saw committed: ids repeat after a test's rollback (and
+    some tests run on-commit hooks inside the test's transaction)."""
+    from keel.events.services import forget_committed_types
+
     cache.clear()
+    forget_committed_types()
     yield
     cache.clear()
+    forget_committed_types()
 
 
 @pytest.fixture(scope="module")
@@ -34,3 +44,28 @@ def company(django_db_setup: Any, django_db_blocker: Any) -> Iterator[Scenario]:
         simulate(scenario, start=START)
         yield scenario
         transaction.set_rollback(True)
+
+
+@pytest.fixture(autouse=True)
+def log_dir(settings: Any, tmp_path: Path) -> Path:
+    settings.KEEL_PROCESS_LOG_DIR = str(tmp_path / "process-logs")
+    return tmp_path / "process-logs"
+
+
+@pytest.fixture
+def improver(make_person: Callable[..., Person]) -> Person:
+    """Company-wide, manages the process area (models, initiatives, imports)."""
+    return make_person("director-of-continuous-improvement")
+
+
+@pytest.fixture
+def viewer(make_person: Callable[..., Person], site_dublin: Site) -> Person:
+    """Views the process area at one site (Dublin) only."""
+    return make_person("fulfillment-manager", site=site_dublin)
+
+
+@pytest.fixture
+def simulated(db: Any) -> Any:
+    """A small company from the default scenario (its planted problems included), in
+    the test's own transaction."""
+    return simulate(Scenario.load(days=7, orders_per_day=10), start=START)

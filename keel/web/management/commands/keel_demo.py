@@ -179,6 +179,16 @@ class Command(BaseCommand):
         self.stdout.write(f"\n{outcome.world.totals.orders:,} orders, {outcome.world.totals.purchase_orders:,} purchase "
                           f"orders in {outcome.seconds:.0f} s.")
         self.load_today(sites)
+        self.load_process_models()
+
+    def load_process_models(self) -> None:
+        """Intended models and an improvement initiative (keel/processes/demo.py)."""
+        from keel.processes.demo import load_demo
+
+        # Created company-wide (the VP's scope), owned by the site's improvement manager.
+        actor = Person.objects.get(email="vp-of-process-improvement@example.com")
+        owner = Person.objects.get(email="process-improvement-manager@example.com")
+        load_demo(actor=actor, owner=owner, today=timezone.localdate(), days=settings.KEEL_DEMO_DAYS)
 
     def progress(self, day: int, world: Any) -> None:
         width, days = 30, world.scenario.days + 1
