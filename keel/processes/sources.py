@@ -116,16 +116,60 @@ def register(source: ProcessSource) -> ProcessSource:
 
 
 def get(slug: str, *, actor: Any) -> ProcessSource:
-    """The source ``slug`` if the actor may see it; :class:`UnknownProcess` otherwise."""
+    """The source ``slug`` if the actor may see it; :class:`UnknownProcess` otherwise.
+
+    Besides the registered sources, ``log-<id>`` names a finished imported log (one query).
+    """
     source = _REGISTRY.get(slug)
+    number = slug.removeprefix(IMPORTED_PREFIX)
+    if source is None and slug.startswith(IMPORTED_PREFIX) and number.isdigit() and _may_view(actor):
+        from keel.processes.selectors import ready_imported_logs
+
+        log = ready_imported_logs(actor=actor).filter(pk=int(number)).first()
+        source = imported_source(log) if log is not None else None
     if source is None or not source.is_visible(actor):
         raise UnknownProcess(slug)
     return source
 
 
 def available(*, actor: Any) -> list[ProcessSource]:
-    """The sources the actor may analyse, built-in first, then in registration order."""
-    return [source for source in _REGISTRY.values() if source.is_visible(actor)]
+    """The sources the actor may analyse: built-in first, in registration order, then the
+    finished imported logs, newest first (one query)."""
+    found = [source for source in _REGISTRY.values() if source.is_visible(actor)]
+    if _may_view(actor):
+        from keel.processes.selectors import ready_imported_logs
+
+        found += [imported_source(log) for log in ready_imported_logs(actor=actor).order_by("-pk")]
+    return found
+
+
+# --- Logs imported from other systems ----------------------------------------------------
+
+IMPORTED_PREFIX = "log-"
+
+
+def imported_source(log: Any) -> ProcessSource:
+    """A finished ImportedLog as a source: its stored Parquet frame, the same for everyone
+    who may view processes (an imported log belongs to no site), versioned by its file."""
+    from keel.processes.imports import imported_frame
+
+    def load(actor: Any) -> pl.DataFrame:
+        frame = imported_frame(log)
+        return frame.with_columns(pl.col("timestamp").dt.cast_time_unit("us").dt.convert_time_zone("UTC"))
+
+    storage = log.storage_name
+    return ProcessSource(
+        slug=f"{IMPORTED_PREFIX}{log.pk}",
+        name=f"{log.name} (imported)",
+        case_label="case",
+        description=(f"Imported from {log.filename}: {log.event_count:,} events, {log.case_count:,} cases"
+                     + (f", case notion {log.case_notion}" if log.case_notion else "") + "."),
+        load=load,
+        version=lambda: f"{IMPORTED_PREFIX}{log.pk}:{storage}",
+        scope_key=lambda actor: "company",
+        is_visible=_may_view,
+        case_attributes=(),
+    )
 
 
 # --- Keel's own event log ---------------------------------------------------------------

@@ -171,3 +171,31 @@ def test_a_log_being_imported_cannot_be_deleted(improver: Person) -> None:
                                      size=len(GOOD_CSV), mapping=MAPPING)  # the task runs after commit: never here
     with pytest.raises(Conflict):
         services.delete_imported_log(actor=improver, log=item)
+
+
+def test_an_imported_log_is_analysed_on_the_process_screens_and_api(
+    improver: Person, django_capture_on_commit_callbacks: Any, log_dir: Path,
+    login: Callable[[Person], Client], api_client: Callable[..., Client],
+) -> None:
+    item = run_import(improver, "tickets.csv", GOOD_CSV, django_capture_on_commit_callbacks, mapping=MAPPING)
+    slug = f"log-{item.pk}"
+    client = login(improver)
+
+    listing = client.get(reverse("processes:list")).content.decode()
+    assert f'href="/processes/{slug}/"' in listing
+    assert "tickets.csv (imported)" in listing
+    page = client.get(reverse("processes:map", args=[slug]))
+    assert page.status_code == 200
+    assert "2 of 2 cases" in page.content.decode()
+    for name in ("variants", "bottlenecks", "compare"):
+        assert client.get(reverse(f"processes:{name}", args=[slug])).status_code == 200
+    timeline = client.get(reverse("processes:case", args=[slug, "T2"])).content.decode()
+    assert timeline.index(">open<") < timeline.index(">reopen<")
+
+    api = api_client(improver)
+    dfg = api.get(f"/api/v1/processes/{slug}/dfg").json()
+    assert sorted((row["source"], row["target"], row["frequency"]) for row in dfg["arcs"]) == [
+        ("open", "reopen", 1), ("open", "solve", 1)]
+    durations = api.get(f"/api/v1/processes/{slug}/case-durations").json()
+    assert {row["case_id"]: row["duration"] for row in durations["items"]} == {"T1": 5400.0, "T2": 10800.0}  # T2: 09:00 UTC to 12:00
+    assert client.get(reverse("processes:map", args=[f"log-{item.pk + 1}"])).status_code == 404
