@@ -83,8 +83,8 @@ def test_the_supplier_page_shows_terms_prices_and_the_scorecard(
     services.receive_purchase_order(actor=buyer, order=order, lines=[ReceiveLine(order.lines.get(), q(500), bin_a)])
     html = page(login(buyer).get(reverse("supply_chain:supplier", kwargs={"code": "ACME"})))
     assert "net 30 days" in html
-    assert "from 100: 0.1</span>" in html
-    assert "from 500: 0.08</span>" in html
+    assert "from 100: 0.10 EUR</span>" in html
+    assert "from 500: 0.08 EUR</span>" in html
     assert '<svg viewBox="0 0 864 172"' in html  # twelve bars
     assert ">100.0%<" in html  # on time
     assert order.number in html
