@@ -36,7 +36,6 @@ from __future__ import annotations
 
 import json
 import time as wall
-import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -226,9 +225,6 @@ class BulkSink(ServiceSink):
         self.batches_handed_over = 0  # to the writer process
         self.rows: dict[str, list[tuple[Any, ...]]] = {name: [] for name in TABLES}
         self.next: dict[str, int] = {}
-        self.link_events: list[int] = []
-        self.link_objects: list[int] = []
-        self.link_qualifiers: list[str] = []
         self.is_postgres = connection.vendor == "postgresql"
         self.tz = "+00:00" if self.is_postgres else ""
         self.skip_triggers = False
@@ -262,6 +258,7 @@ class BulkSink(ServiceSink):
             self.balances[(balance.item_id, balance.location_id)] = [int(balance.on_hand), int(balance.reserved), None]
         self.item_pks = [self.items[index].pk for index in range(len(world.items))]
         self.item_objects = [self.master("item", pk) for pk in self.item_pks]
+        self.items_by_pk = all(first < second for first, second in zip(self.item_pks, self.item_pks[1:], strict=False))
         self.home_pks = {key: location.pk for key, location in self.homes.items()}
         self.home_objects = {key: self.master("location", pk) for key, pk in self.home_pks.items()}
         self.home_sort = {key: (location.zone, location.code) for key, location in self.homes.items()}
@@ -353,11 +350,10 @@ class BulkSink(ServiceSink):
         pk = self.take("event")
         self.rows["event"].append((pk, f"keel:{pk:032x}", self.event_type(activity), self.stamp(t), dumps(attributes),
                                    site, department, actor, "keel", None))
-        events, objects, qualifiers = self.link_events, self.link_objects, self.link_qualifiers
-        for object_pk, qualifier in links:
-            events.append(pk)
-            objects.append(object_pk)
-            qualifiers.append(qualifier)
+        first = self.next["link"]
+        self.next["link"] = first + len(links)
+        self.rows["link"] += [(first + number, pk, object_pk, qualifier)
+                              for number, (object_pk, qualifier) in enumerate(links)]
         return pk
 
     def relate(self, source: int, target: int, qualifier: str) -> None:
@@ -368,8 +364,10 @@ class BulkSink(ServiceSink):
         """A ledger posting: movements (item index, location key site, quantity, reserved)
         and its event, as ``post_movements`` writes them; returns the posting id."""
         self.postings += 1
-        posting = uuid.UUID(int=(0xB0 << 120) | self.postings)
-        posting_text = str(posting) if self.is_postgres else posting.hex
+        # str(UUID(int=...)) on PostgreSQL, its .hex on SQLite, as Django stores a UUIDField
+        digits = f"{(0xB0 << 120) | self.postings:032x}"
+        posting_text = (f"{digits[:8]}-{digits[8:12]}-{digits[12:16]}-{digits[16:20]}-{digits[20:]}"
+                        if self.is_postgres else digits)
         moment = self.stamp(t)
         site_pk = self.site_pks[site]
         rows = self.rows["movement"]
@@ -398,6 +396,9 @@ class BulkSink(ServiceSink):
         return posting_text
 
     def item_links(self, order: Order, qualifier: str, lines: list[int] | None = None) -> list[tuple[int, str]]:
+        if lines is None and self.items_by_pk:  # item keys in catalogue order: sort the indexes
+            objects = self.item_objects
+            return [(objects[item], qualifier) for item in sorted([line.item for line in order.lines])]
         numbers = range(len(order.lines)) if lines is None else lines
         return [(self.item_objects[order.lines[number].item], qualifier) for number in sorted(
             set(numbers), key=lambda n: self.item_pks[order.lines[n].item])]
@@ -814,12 +815,6 @@ class BulkSink(ServiceSink):
 
     def flush(self) -> None:
         began = wall.perf_counter()
-        links = self.link_events
-        if links:
-            first = self.take("link", len(links))
-            self.rows["link"] = list(zip(range(first, first + len(links)), links, self.link_objects,
-                                         self.link_qualifiers, strict=True))
-            self.link_events, self.link_objects, self.link_qualifiers = [], [], []
         recorded_at = str(datetime.now(UTC).replace(tzinfo=None)) + self.tz
         events = self.rows["event"]
         if events:
