@@ -30,6 +30,9 @@ What differs from the services, and why:
   run. Each batch is one transaction; the ledger and audit triggers only refuse updates
   and deletes, which this sink never does (balances and a few event objects' sites are
   updated at the end).
+* Outside a transaction the batches are written by a second process with its own
+  connection (``keel.simulation.sinks.writer``, ADR 15), so that writing overlaps
+  simulating on the second core; inside one (a test's) the sink writes them itself.
 """
 
 from __future__ import annotations
