@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import gc
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -20,6 +22,26 @@ from keel.supply_chain.models import Item
 class Outcome:
     world: World
     seconds: float
+
+
+@contextmanager
+def young_collections_only() -> Iterator[Callable[[], int]]:
+    """Pause the cyclic garbage collector's automatic runs; yields a function that collects
+    the young generations, to call once per simulated day.
+
+    The bulk path allocates tens of millions of short-lived rows while a million orders stay
+    alive, and each automatic full collection walks all of them (a quarter of the simulating
+    process's CPU time at 22,000 orders, growing with the heap). Cycles made and dropped
+    within a day are still freed; older garbage waits until the end, when the collector runs
+    again.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield lambda: gc.collect(1)
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def simulate(scenario: Scenario, *, bulk: bool = False, start: date | None = None, until: datetime | None = None,
@@ -40,9 +62,16 @@ def simulate(scenario: Scenario, *, bulk: bool = False, start: date | None = Non
 
         sink = ServiceSink()
     began = time.perf_counter()
-    with request_meta(RequestMeta(channel="simulation")):
+    collecting = young_collections_only() if bulk else nullcontext(None)
+    with request_meta(RequestMeta(channel="simulation")), collecting as collect:
+        def each_day(day: int, world: World) -> None:
+            if collect is not None:
+                collect()
+            if progress:
+                progress(day, world)
+
         try:
-            world = run(scenario, sink, start=start or default_start(scenario), until=until, progress=progress,
+            world = run(scenario, sink, start=start or default_start(scenario), until=until, progress=each_day,
                         replenishment=replenishment)
         except BaseException:
             abort = getattr(sink, "abort", None)

@@ -83,7 +83,7 @@ class OrderLine:
     allocated: int = 0
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False)  # one order is itself: list.remove and `in` compare identities, not every field
 class Order:
     index: int
     site: int

@@ -26,6 +26,31 @@ HOURLY = HOURLY / HOURLY.sum()
 USD_PER_EUR = 1.08
 
 
+def cumulative(weights: np.ndarray) -> np.ndarray:
+    """The cumulative distribution ``Generator.choice`` builds from ``p`` on every call."""
+    cdf = np.cumsum(weights)
+    cdf /= cdf[-1]
+    return cdf
+
+
+def choose_distinct(rng: np.random.Generator, weights: np.ndarray, cdf: np.ndarray, size: int) -> list[int]:
+    """``rng.choice(len(weights), size=size, replace=False, p=weights)``: the same numbers
+    from the same stream (the same uniforms and the same arithmetic), with the cumulative
+    distribution built once (``cdf = cumulative(weights)``) rather than on every call.
+    ``weights`` must be what ``choice`` accepts (non-negative, summing to one)."""
+    drawn = cdf.searchsorted(rng.random(size), side="right").tolist()
+    found = list(dict.fromkeys(drawn))  # choice keeps the first of repeated draws, in order
+    if len(found) == size:
+        return found
+    remaining = weights.copy()  # a repeat: choice draws the missing ones without those found
+    while len(found) < size:
+        uniforms = rng.random(size - len(found))
+        remaining[found] = 0
+        drawn = cumulative(remaining).searchsorted(uniforms, side="right").tolist()
+        found += list(dict.fromkeys(drawn))
+    return found
+
+
 class Demand:
     name = "demand"
 
@@ -40,6 +65,7 @@ class Demand:
         weekly = np.array(scenario.demand.weekly)
         self.weekly = weekly / weekly.mean()
         self.popularity = np.array([item.popularity for item in world.items])
+        self.carrier_cdf = cumulative(np.array([carrier.share for carrier in scenario.carriers], dtype=float))
         self.surge = scenario.problem("imminent_stockout")
         self.surge_from = 0
         if self.surge:  # a negative start day counts back from the end
@@ -83,6 +109,7 @@ class Demand:
         for day in range(scenario.days + 1):
             factor = self.day_factor(day)
             weights = self.weights(day)
+            cdf = cumulative(weights)
             arrivals: list[tuple[float, int]] = []
             for number, channel_spec in enumerate(scenario.channels):
                 expected = (scenario.orders_per_day * spec.share * channel_spec.share * factor
@@ -96,19 +123,19 @@ class Demand:
                     continue
                 if t > world.env.now:
                     yield world.env.timeout(t - world.env.now)
-                self.place(site, channel, weights)
+                self.place(site, channel, weights, cdf)
 
-    def place(self, site: int, channel_index: int, weights: np.ndarray) -> None:
+    def place(self, site: int, channel_index: int, weights: np.ndarray, cdf: np.ndarray) -> None:
         world, scenario = self.world, self.world.scenario
         channel = scenario.channels[channel_index]
         spec = scenario.sites[site]
         customer = self.customer(site, channel_index)
         rng = self.baskets
         line_count = min(len(world.items), 1 + int(rng.poisson(max(channel.lines_mean - 1, 0))))
-        chosen = rng.choice(len(world.items), size=line_count, replace=False, p=weights)
+        chosen = choose_distinct(rng, weights, cdf, line_count)
         usd = spec.currency == "USD"
         lines = []
-        for item_index in sorted(int(index) for index in chosen):
+        for item_index in sorted(chosen):
             item = world.items[item_index]
             quantity = 1 + int(rng.poisson(max(channel.quantity_mean - 1, 0)))
             price = round(item.price * USD_PER_EUR, 2) if usd else item.price
@@ -119,7 +146,7 @@ class Demand:
         cutoff = scenario.warehouse.cutoff_hour
         ship_day = today if calendar.is_working(today) and calendar.local_hour(now) < cutoff else today + 1
         ship_day = calendar.next_working_day(ship_day)
-        carrier = int(rng.choice(len(scenario.carriers), p=[c.share for c in scenario.carriers]))
+        carrier = int(self.carrier_cdf.searchsorted(rng.random(), side="right"))  # rng.choice(..., p=shares)
         services = scenario.carriers[carrier].services
         fastest = min(range(len(services)), key=lambda number: services[number].transit_days)
         slowest = max(range(len(services)), key=lambda number: services[number].transit_days)

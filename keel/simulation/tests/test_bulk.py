@@ -161,3 +161,30 @@ def test_bulk_counts_match_the_simulation() -> None:
     assert sink.written["event"] > 500
     assert check_ledger() == []
     assert orphans() == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_bulk_writes_the_same_from_its_writer_process() -> None:
+    # Given the scenario written in bulk in this process (inside a transaction, then rolled back)
+    scenario = Scenario.from_dict({**SCENARIO, "seed": 11})
+    from keel.simulation.engine import run
+    from keel.simulation.sinks.bulk import BulkSink
+
+    with request_meta(RequestMeta(channel="simulation")):
+        with transaction.atomic():
+            in_process = BulkSink(batch_events=500)
+            run(scenario, in_process, start=START)
+            expected = signature()
+            transaction.set_rollback(True)
+
+        # When it is written by the writer process, in several batches, outside any transaction
+        sink = BulkSink(batch_events=500)
+        run(scenario, sink, start=START)
+
+    # Then the writer process was used, and the database holds the same facts, consistently
+    assert in_process.batches_handed_over == 0
+    assert sink.batches_handed_over == 4
+    assert sink.written == in_process.written
+    assert signature() == expected
+    assert check_ledger() == []
+    assert orphans() == []
