@@ -15,7 +15,7 @@ from django.core.management.base import CommandError
 from keel.events.models import Event
 from keel.orders.models import SalesOrder
 from keel.organization.models import JobTitle, Person
-from keel.supply_chain.models import CountLine, Transfer
+from keel.supply_chain.models import CountLine, Item, Transfer
 from keel.supply_chain.services import check_ledger
 
 
@@ -52,6 +52,14 @@ def test_the_demo_company_loads_and_its_logins_work(settings: Any, tmp_path: Pat
     assert SalesOrder.objects.filter(is_on_hold=True).count() == 1
     assert list(Transfer.objects.values_list("status", flat=True)) == ["shipped"]
     assert [str(line.variance) for line in CountLine.objects.all()] == ["-3.0000"]
+    # A first planning run: one plan per item and site, ranked by urgency
+    from keel.planning.models import ItemPlan, PlanningRun
+
+    run = PlanningRun.objects.get()
+    assert (run.status, run.item_count) == ("succeeded", Item.objects.count() * 2)
+    assert sorted(ItemPlan.objects.filter(run=run).values_list("urgency_rank", flat=True)) == list(
+        range(1, run.item_count + 1))
+    assert f"Planning run {run.pk}: {run.item_count} item plans, succeeded." in out.getvalue()
     # KPI targets, so the dashboards show statuses
     from keel.dashboards.demo import DEMO_TARGETS
     from keel.kpis.models import KpiTarget

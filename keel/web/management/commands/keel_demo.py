@@ -116,12 +116,22 @@ class Command(BaseCommand):
         with transaction.atomic():
             sites, logins = self.load_people()
         self.load_operations(sites)
+        self.load_planning()
         self.load_kpi_targets()
         if SAMPLE_LOG.exists():
             with transaction.atomic():
                 event_services.import_log(actor=None, log=ocel.read_log(SAMPLE_LOG), source="ocel-example",
                                           filename=SAMPLE_LOG.name)
         return logins
+
+    def load_planning(self) -> None:
+        """A first planning run, so the workbench, item pages, accuracy report and the
+        forecast-accuracy KPI show the simulated company (the planted item on top)."""
+        from keel.planning.services import run_planning
+
+        with request_meta(RequestMeta(channel="cli")):
+            run = run_planning(actor=Person.objects.get(email="admin@example.com"))
+        self.stdout.write(f"Planning run {run.pk}: {run.item_count} item plans, {run.status}.")
 
     def load_kpi_targets(self) -> None:
         """KPI targets, so the dashboards show statuses; then the first alert evaluation."""
