@@ -42,6 +42,11 @@ def test_the_map_draws_the_slider_hides_rare_paths_and_an_arrow_drills_down(
     assert arrows(page) == 2
     page.locator("#map input[name=coverage]").fill("100")
     expect(page.locator("#map")).to_have_attribute("data-arcs", "5")
+    # fill() fires "change" (swapped at once) and "input" (swapped 250 ms later): let the
+    # second swap land before clicking, or the click can hit the map it replaces
+    page.wait_for_timeout(400)
+    page.wait_for_load_state("networkidle")
+    expect(page.locator("#map")).to_have_attribute("data-arcs", "5")
 
     # And an arrow is clicked: its cases appear beside the map; a case shows its timeline
     page.locator('#map a.arc[data-source="Confirm order"][data-target="Pack order"] path.hit').click(force=True)
