@@ -19,6 +19,7 @@ import os
 import platform
 import resource
 import sys
+import threading
 import time
 from datetime import date
 from pathlib import Path
@@ -34,6 +35,42 @@ DAYS = int(os.environ.get("KEEL_BENCH_SIM_DAYS", "365"))
 # Measured on the default scenario at 365 days (9,519,708 events, 857,156 orders at 2,209 a day):
 EVENTS_PER_ORDER = 11.1  # order, fulfilment, ledger, shifts, marketing
 ORDERS_PER_NOMINAL = 1.05  # 1.063 measured (trend, seasons, promotions against orders_per_day x days), less for a margin
+
+
+def postgres_cpu() -> dict[int, float]:
+    """CPU seconds used so far by each PostgreSQL process on this machine, from /proc."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    seconds = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text()
+        except OSError:
+            continue
+        if text[text.index("(") + 1:text.rindex(")")] == "postgres":
+            fields = text[text.rindex(")") + 2:].split()
+            seconds[int(stat.parent.name)] = (int(fields[11]) + int(fields[12])) / ticks  # utime + stime
+    return seconds
+
+
+class ServerCpu(threading.Thread):
+    """Samples the PostgreSQL processes' CPU every second while the run lasts, so that the
+    writer's backend, which ends with the run, is counted (to within its last second)."""
+
+    def __init__(self) -> None:
+        super().__init__(daemon=True)
+        self.before = postgres_cpu()
+        self.latest: dict[int, float] = {}
+        self.done = threading.Event()
+
+    def run(self) -> None:
+        while not self.done.wait(1.0):
+            self.latest.update(postgres_cpu())
+
+    def stop(self) -> float:
+        self.done.set()
+        self.join()
+        self.latest.update(postgres_cpu())
+        return sum(seconds - self.before.get(pid, 0.0) for pid, seconds in self.latest.items())
 
 
 def main() -> None:
@@ -59,6 +96,9 @@ def main() -> None:
           f"(targets {EVENTS:,} events, {ORDERS:,} orders)")
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}")
     load_before = os.getloadavg()
+    server = ServerCpu() if connection.vendor == "postgresql" and Path("/proc").is_dir() else None
+    if server is not None:
+        server.start()
     day_began = [time.perf_counter()]
 
     def progress(day: int, world: object) -> None:
@@ -71,6 +111,7 @@ def main() -> None:
     usage = resource.getrusage(resource.RUSAGE_SELF)
     writer = resource.getrusage(resource.RUSAGE_CHILDREN)  # the writer process, ended by now
     load_after = os.getloadavg()
+    server_seconds = server.stop() if server is not None else None
     peak_mib = usage.ru_maxrss / 1024
     counts = {}
     with connection.cursor() as cursor:
@@ -83,8 +124,15 @@ def main() -> None:
     events = counts["events"]
     print(f"simulate(bulk=True): {outcome.seconds:.1f} s, {events / outcome.seconds:,.0f} events/s")
     print(f"  this process: {usage.ru_utime + usage.ru_stime:.1f} s of CPU, peak memory {peak_mib:,.0f} MiB")
+    sink = outcome.world.sink
+    print(f"  handing batches over: {getattr(sink, 'flush_seconds', 0.0):.1f} s, of which waiting for the writer "
+          f"process: {getattr(sink, 'writer_waited', 0.0):.1f} s")
+    table_seconds = sorted(getattr(sink, "writer_table_seconds", {}).items(), key=lambda pair: -pair[1])
+    print("  writer's seconds per table: " + ", ".join(f"{table} {seconds:.1f}" for table, seconds in table_seconds))
     print(f"  writer process: {writer.ru_utime + writer.ru_stime:.1f} s of CPU, peak memory "
           f"{writer.ru_maxrss / 1024:,.0f} MiB")
+    if server_seconds is not None:
+        print(f"  PostgreSQL server processes: {server_seconds:.1f} s of CPU (sampled every second)")
     print("  load average (1, 5, 15 min) before: {:.2f} {:.2f} {:.2f}; after: {:.2f} {:.2f} {:.2f} "
           "(the machine may be shared: compare CPU and wall time)".format(*load_before, *load_after))
     for label, count in counts.items():

@@ -64,7 +64,8 @@ class Event(models.Model):
     """Something that happened to one or more objects at a moment in time."""
 
     ocel_id = models.CharField(max_length=200, unique=True)
-    event_type = models.ForeignKey(EventType, on_delete=models.PROTECT, related_name="events")
+    # No index of its own: the (event_type, occurred_at) index below serves lookups by type.
+    event_type = models.ForeignKey(EventType, on_delete=models.PROTECT, related_name="events", db_index=False)
     occurred_at = models.DateTimeField(db_index=True)
     attributes = models.JSONField(default=dict, blank=True)
     site_id = models.BigIntegerField(null=True, blank=True, db_index=True)
@@ -88,8 +89,10 @@ class Event(models.Model):
 class EventObjectLink(models.Model):
     """Event-to-object relation (E2O) with its qualifier."""
 
-    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="object_links")
-    object = models.ForeignKey(EventObject, on_delete=models.CASCADE, related_name="event_links")
+    # No single-column indexes: e2o_unique (event, object, qualifier) serves lookups by event and
+    # the (object, event) index lookups by object. The log's largest table keeps three B-trees, not five.
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="object_links", db_index=False)
+    object = models.ForeignKey(EventObject, on_delete=models.CASCADE, related_name="event_links", db_index=False)
     qualifier = models.CharField(max_length=200, blank=True)
 
     class Meta:
@@ -105,7 +108,8 @@ class EventObjectLink(models.Model):
 class ObjectRelation(models.Model):
     """Object-to-object relation (O2O) with its qualifier."""
 
-    source = models.ForeignKey(EventObject, on_delete=models.CASCADE, related_name="relations_out")
+    # No index of its own: o2o_unique (source, target, qualifier) serves lookups by source.
+    source = models.ForeignKey(EventObject, on_delete=models.CASCADE, related_name="relations_out", db_index=False)
     target = models.ForeignKey(EventObject, on_delete=models.CASCADE, related_name="relations_in")
     qualifier = models.CharField(max_length=200, blank=True)
 

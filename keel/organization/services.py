@@ -6,6 +6,7 @@ writes its audit record.
 
 from __future__ import annotations
 
+import functools
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
@@ -82,10 +83,17 @@ def _person_state(person: Person) -> dict[str, Any]:
     }
 
 
-def _validate_time_zone(name: str) -> bool:
+@functools.cache
+def _time_zones() -> frozenset[str]:
+    """The installed IANA zones: ``available_timezones`` walks the tz database on every call
+    (about 50 ms), and the demo and the simulator add hundreds of people."""
     from zoneinfo import available_timezones
 
-    return name in available_timezones() or name == "UTC"
+    return frozenset(available_timezones())
+
+
+def _validate_time_zone(name: str) -> bool:
+    return name in _time_zones() or name == "UTC"
 
 
 def _check_person_fields(

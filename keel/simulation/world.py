@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import math
 import zlib
-from collections import defaultdict
+from collections import defaultdict, deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -231,6 +231,21 @@ class SiteCalendar:
 # --- World ----------------------------------------------------------------------------
 
 
+class Queue(simpy.Store):
+    """A first-in, first-out store of work on a deque: taking the first of thousands of
+    waiting orders (a Monday's packing queue) costs the same as taking the first of three.
+    A worker takes waiting work straight from ``items``; it waits on ``get()`` only when
+    there is none (then no order waits, so no other worker can be passed over)."""
+
+    def __init__(self, env: simpy.Environment) -> None:
+        super().__init__(env)
+        self.items: deque[Any] = deque()  # type: ignore[assignment]
+
+    def _do_get(self, event: Any) -> None:
+        if self.items:
+            event.succeed(self.items.popleft())
+
+
 def stream(seed: int, name: str) -> np.random.Generator:
     """An independent random stream per named purpose: adding a draw in one area never
     shifts the numbers another area sees."""
@@ -269,7 +284,7 @@ class World:
     calendars: list[SiteCalendar] = field(default_factory=list)
     totals: Totals = field(default_factory=Totals)
     hooks: dict[str, list[Callable[..., None]]] = field(default_factory=lambda: defaultdict(list))
-    queues: dict[tuple[int, str], simpy.Store] = field(default_factory=dict)
+    queues: dict[tuple[int, str], Queue] = field(default_factory=dict)
     backorders: list[list[Order]] = field(default_factory=list)
     horizon: float | None = None  # minutes since the start where the run stops (default: the last day's end)
     replenishment: ReplenishmentPolicy | None = None  # the purchasing area's policy (default: its min/max rule)
@@ -296,10 +311,10 @@ class World:
     def moment(self, t: float) -> datetime:
         return datetime.combine(self.start, datetime.min.time(), tzinfo=UTC) + timedelta(minutes=t)
 
-    def queue(self, site: int, step: str) -> simpy.Store:
+    def queue(self, site: int, step: str) -> Queue:
         key = (site, step)
         if key not in self.queues:
-            self.queues[key] = simpy.Store(self.env)
+            self.queues[key] = Queue(self.env)
         return self.queues[key]
 
     def on(self, hook: str, callback: Callable[..., None]) -> None:

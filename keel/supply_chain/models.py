@@ -217,7 +217,8 @@ class StockMovement(models.Model):
     """
 
     posting = models.UUIDField(db_index=True)
-    item = models.ForeignKey(Item, on_delete=models.PROTECT, related_name="movements")
+    # No index of its own: the (item, location, lot_code) index below serves lookups by item.
+    item = models.ForeignKey(Item, on_delete=models.PROTECT, related_name="movements", db_index=False)
     location = models.ForeignKey(Location, on_delete=models.PROTECT, related_name="movements")
     lot_code = models.CharField(max_length=64, blank=True, default="")
     reason = models.CharField(max_length=20, choices=MovementReason.choices)
