@@ -55,7 +55,7 @@ def expand(payload: Any, encoding: str) -> Iterable[tuple[Any, ...]]:
     if encoding == "links":
         first, events, objects, qualifiers = payload
         return zip(range(first, first + len(events)), events, objects, qualifiers, strict=True)
-    return payload  # type: ignore[no-any-return]
+    return payload
 
 
 def write_batch(vendor: str, raw: Any, batch: Batch, *, skip_triggers: bool,
