@@ -189,11 +189,11 @@ class SiteCalendar:
 
     def __init__(self, site: SiteSpec, start: date, days: int, scenario: Scenario) -> None:
         zone = ZoneInfo(site.time_zone)
-        self.offsets = np.array([
+        self.offsets = [  # minutes, a Python list: read on every order, NumPy scalars cost more
             int((datetime.combine(start + timedelta(days=day), datetime.min.time()).replace(hour=12, tzinfo=zone)
                  .utcoffset() or timedelta()).total_seconds() // 60)
             for day in range(days + 60)
-        ])
+        ]
         self.start = start
         self.working = {WEEKDAYS.index(name) for name in scenario.warehouse.working_days}
 
@@ -234,8 +234,9 @@ class SiteCalendar:
 class Queue(simpy.Store):
     """A first-in, first-out store of work on a deque: taking the first of thousands of
     waiting orders (a Monday's packing queue) costs the same as taking the first of three.
-    A worker takes waiting work straight from ``items``; it waits on ``get()`` only when
-    there is none (then no order waits, so no other worker can be passed over)."""
+    Work is added with ``add`` (no put event: the queue is unbounded); a worker takes
+    waiting work straight from ``items`` and waits on ``get()`` only when there is none
+    (then no order waits, so no other worker can be passed over)."""
 
     def __init__(self, env: simpy.Environment) -> None:
         super().__init__(env)
@@ -244,6 +245,14 @@ class Queue(simpy.Store):
     def _do_get(self, event: Any) -> None:
         if self.items:
             event.succeed(self.items.popleft())
+
+    def add(self, item: Any) -> None:
+        """``put(item)`` without a put event: the queue is unbounded, so nobody waits on the
+        put; a worker waiting for work gets the item at once (as ``put`` gives it, one step
+        later), otherwise it waits in ``items``."""
+        self.items.append(item)
+        if self.get_queue:
+            self._trigger_get(None)
 
 
 def stream(seed: int, name: str) -> np.random.Generator:

@@ -170,7 +170,7 @@ class Demand:
             totals.reworked += 1
             world.env.process(self.correct_address(order))
         else:
-            world.queue(site, "allocate").put(order)
+            world.queue(site, "allocate").add(order)
             order.queued_for_allocation = True
 
     def customer(self, site: int, channel: int) -> Customer:
@@ -208,7 +208,7 @@ class Demand:
         world.sink.address_corrected(world.env.now, order, support)
         yield world.env.timeout(2 + float(self.rng.random()) * 3)
         world.sink.order_confirmed(world.env.now, order, support)
-        world.queue(order.site, "allocate").put(order)
+        world.queue(order.site, "allocate").add(order)
         order.queued_for_allocation = True
 
     def marketing(self) -> Generator[Any, Any, None]:

@@ -139,7 +139,7 @@ class Purchasing:
                 continue
             if any(line.item in items and line.allocated < line.quantity for line in order.lines):
                 order.queued_for_allocation = True
-                queue.put(order)
+                queue.add(order)
 
 
 class MinMaxRule:

@@ -84,12 +84,15 @@ class Warehouse:
             began = env.now
             end = min(end, world.end)
             waiting = queue.items
+            shift_ends = None  # one timeout per shift, for every wait in it
             while env.now < end:
                 if waiting:  # work is waiting, so no other worker is: take the first order at once
                     order = waiting.popleft()
                 else:  # wait for the next order or the end of the shift, whichever comes first
                     get = queue.get()
-                    yield get | env.timeout(end - env.now)
+                    if shift_ends is None:
+                        shift_ends = env.timeout(end - env.now)
+                    yield get | shift_ends
                     if not get.triggered:
                         get.cancel()
                         break
@@ -132,7 +135,7 @@ class Warehouse:
         if was_backordered:
             world.backorders[site].remove(order)
         order.status = "allocated"
-        world.queue(site, "pick").put(order)
+        world.queue(site, "pick").add(order)
 
     def pick(self, worker: Worker, order: Order) -> Generator[Any, Any, None]:
         world = self.world
@@ -144,7 +147,7 @@ class Warehouse:
             yield world.env.timeout(self.handling(warehouse.check_minutes))
             world.sink.quality_checked(world.env.now, order, worker)
         order.status = "picked"
-        world.queue(order.site, "pack").put(order)
+        world.queue(order.site, "pack").add(order)
 
     def pack(self, worker: Worker, order: Order) -> Generator[Any, Any, None]:
         world = self.world
@@ -152,7 +155,7 @@ class Warehouse:
         order.weight_kg = round(sum(world.items[line.item].weight_kg * line.quantity for line in order.lines) + 0.3, 2)
         world.sink.order_packed(world.env.now, order, worker)
         order.status = "packed"
-        world.queue(order.site, "ship").put(order)
+        world.queue(order.site, "ship").add(order)
 
     def ship(self, worker: Worker, order: Order) -> Generator[Any, Any, None]:
         world = self.world

@@ -178,7 +178,7 @@ class WriterFailed(RuntimeError):
 class BatchWriter:
     """The simulation's end of the writer process (see the module docstring)."""
 
-    pending_max = 2
+    pending_max = 6
 
     def __init__(self, vendor: str, params: dict[str, Any], *, pragmas: tuple[str, ...] = (),
                  skip_triggers: bool = False) -> None:

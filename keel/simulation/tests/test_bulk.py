@@ -3,6 +3,8 @@ states and ledger for the same scenario and seed, consistent with ``check_ledger
 
 from __future__ import annotations
 
+import json
+import re
 from datetime import date
 from typing import Any
 
@@ -77,6 +79,60 @@ SIGNATURE_SQL = {
 }
 
 
+def attribute_shapes() -> list[tuple[str, str]]:
+    """Each event's activity and attribute text with every run of digits as one "9": the exact
+    JSON (keys, order, quoting, spacing) without the keys and amounts that differ between runs."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT t.name, e.attributes FROM events_event e JOIN events_eventtype t ON t.id = e.event_type_id")
+        rows = cursor.fetchall()
+    return sorted((name, re.sub(r"\d+", "9", text if isinstance(text, str) else json.dumps(text))) for name, text in rows)
+
+
+def indexes() -> list[tuple[tuple[str, str], str]]:
+    """Every index of the event log's tables: ((table, name), definition)."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SELECT tablename, indexname, indexdef FROM pg_indexes WHERE tablename LIKE 'events_%%' "
+                           "AND schemaname = current_schema()")
+        else:
+            cursor.execute("SELECT tbl_name, name, COALESCE(sql, '') FROM sqlite_master WHERE type = 'index' "
+                           "AND tbl_name LIKE 'events_%%'")
+        return sorted(((table, name), definition) for table, name, definition in cursor.fetchall())
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_failed_bulk_run_leaves_the_indexes_as_they_were() -> None:
+    # Given a bulk run whose writer fails on its first batch (a key already taken)
+    from keel.simulation.engine import run
+    from keel.simulation.sinks.bulk import BulkSink
+    from keel.simulation.sinks.writer import WriterFailed
+
+    before = indexes()
+    sink = BulkSink(batch_events=500)
+    original_setup = sink.setup
+
+    def setup_then_clash(world: Any) -> None:
+        original_setup(world)
+        sink.next["event"] -= 1  # the first event's key is the last one setup wrote
+
+    sink.setup = setup_then_clash  # type: ignore[method-assign]
+
+    def run_then_abort() -> None:  # what the runner does when a run fails
+        try:
+            run(Scenario.from_dict({**SCENARIO, "seed": 11}), sink, start=START)
+        except BaseException:
+            sink.abort()
+            raise
+
+    # When it runs and fails
+    with request_meta(RequestMeta(channel="simulation")), pytest.raises(WriterFailed, match=r"(?i)unique|duplicate"):
+        run_then_abort()
+
+    # Then the deferred indexes were built again: the schema is the migrations' own
+    assert sink.deferred_indexes == []
+    assert indexes() == before
+
+
 def _text(value: Any) -> str:
     if isinstance(value, float) or type(value).__name__ == "Decimal":
         return f"{float(value):.4f}"
@@ -118,6 +174,7 @@ def test_bulk_writes_what_the_services_write() -> None:
         with transaction.atomic():
             services = simulate(scenario, start=START)
             expected = signature()
+            expected_attributes = attribute_shapes()
             transaction.set_rollback(True)
 
         # When it is simulated in bulk
@@ -129,6 +186,7 @@ def test_bulk_writes_what_the_services_write() -> None:
     assert bulk.world.totals.receipts > 0
     assert bulk.world.totals.reworked > 0
     assert signature() == expected
+    assert attribute_shapes() == expected_attributes
     assert check_ledger() == []
     assert orphans() == []
 
@@ -178,12 +236,18 @@ def test_bulk_writes_the_same_from_its_writer_process() -> None:
             transaction.set_rollback(True)
 
         # When it is written by the writer process, in several batches, outside any transaction
+        before = indexes()
         sink = BulkSink(batch_events=500)
         run(scenario, sink, start=START)
 
-    # Then the writer process was used, and the database holds the same facts, consistently
+    # Then the writer process was used, the event log's indexes were built after the load (the
+    # same definitions as before), and the database holds the same facts, consistently
     assert in_process.batches_handed_over == 0
+    assert in_process.deferred_indexes == [] and in_process.index_seconds == 0
     assert sink.batches_handed_over == 4
+    assert sink.index_seconds > 0
+    assert indexes() == before
+    assert ("events_eventobjectlink", "events_even_object__5571c6_idx") in {key for key, _ in before}
     assert sink.written == in_process.written
     assert signature() == expected
     assert check_ledger() == []
