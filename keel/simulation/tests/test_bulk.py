@@ -243,7 +243,8 @@ def test_bulk_writes_the_same_from_its_writer_process() -> None:
     # Then the writer process was used, the event log's indexes were built after the load (the
     # same definitions as before), and the database holds the same facts, consistently
     assert in_process.batches_handed_over == 0
-    assert in_process.deferred_indexes == [] and in_process.index_seconds == 0
+    assert in_process.deferred_indexes == []
+    assert in_process.index_seconds == 0
     assert sink.batches_handed_over == 4
     assert sink.index_seconds > 0
     assert indexes() == before
