@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import marshal
+import math
 import pickle
 import shutil
 import sqlite3
@@ -27,6 +28,7 @@ import tempfile
 import time
 import traceback
 from collections.abc import Iterable
+from datetime import datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -37,8 +39,9 @@ from typing import Any
 # largest tables in a compact form that ``expand`` turns into rows here, so that the simulating
 # process neither builds nor pickles what follows from a key (see ``EVENT_COLUMNS``, ``LINK_COLUMNS``).
 Batch = list[tuple[str, tuple[str, ...], Any, str]]
-# "events" payload: (recorded_at, [(id, event_type_id, occurred_at, attributes, site_id, department_id,
-# actor_id), ...]); the OCEL id is "keel:" and the key as 32 hex digits, the source is "keel".
+# "events" payload: (recorded_at, origin, zone suffix, [(id, event_type_id, minutes since the origin,
+# attributes, site_id, department_id, actor_id), ...]); the OCEL id is "keel:" and the key as 32 hex
+# digits, the time is the origin plus the minutes (``Clock``), the source is "keel".
 EVENT_COLUMNS = ("id", "ocel_id", "event_type_id", "occurred_at", "attributes", "site_id", "department_id",
                  "actor_id", "source", "recorded_at")
 # "links" payload: (first id, event ids, object ids, qualifiers), three columns of one length; the
@@ -46,12 +49,61 @@ EVENT_COLUMNS = ("id", "ocel_id", "event_type_id", "occurred_at", "attributes", 
 LINK_COLUMNS = ("id", "event_id", "object_id", "qualifier")
 
 
+# "HH:MM:SS" for every second of a day.
+CLOCK = [f"{second // 3600:02d}:{second // 60 % 60:02d}:{second % 60:02d}" for second in range(86_400)]
+
+
+def minute_micros(minutes: float) -> int:
+    """``timedelta(minutes=minutes)`` in microseconds, rounded as timedelta rounds a float
+    (whole minutes exactly, then the fraction's microseconds, the rest half to even), for
+    ``minutes >= 0``."""
+    fraction, whole = math.modf(minutes)
+    micros = int(whole) * 60_000_000
+    if fraction:
+        fraction, whole = math.modf(60_000_000.0 * fraction)
+        micros += int(whole)
+        if fraction > 0.5 or (fraction == 0.5 and micros & 1):
+            micros += 1
+    return micros
+
+
+class Clock:
+    """Minutes since ``origin`` (a naive UTC datetime) as the text Django stores for a
+    DateTimeField: ``str(origin + timedelta(minutes=t)) + zone`` (zone "+00:00" on
+    PostgreSQL, nothing on SQLite), in a third of the time when the origin is a midnight:
+    the same microseconds by timedelta's own rounding, the text from tables."""
+
+    def __init__(self, origin: datetime, zone: str) -> None:
+        self.origin, self.zone = origin, zone
+        self.midnight = origin.time() == datetime.min.time()
+        self.days: list[str] = []  # "YYYY-MM-DD " per day since the origin
+        self.last: tuple[float, str] = (-1.0, "")
+
+    def text(self, t: float) -> str:
+        last_t, text = self.last
+        if t == last_t:
+            return text
+        if t < 0 or not self.midnight:
+            text = str(self.origin + timedelta(minutes=t)) + self.zone
+        else:
+            day, micro = divmod(minute_micros(t), 86_400_000_000)
+            second, micro = divmod(micro, 1_000_000)
+            days = self.days
+            while day >= len(days):
+                days.append(str(self.origin.date() + timedelta(days=len(days))) + " ")
+            text = ("%s%s.%06d%s" % (days[day], CLOCK[second], micro, self.zone) if micro  # noqa: UP031 (faster)
+                    else days[day] + CLOCK[second] + self.zone)
+        self.last = (t, text)
+        return text
+
+
 def expand(payload: Any, encoding: str) -> Iterable[tuple[Any, ...]]:
     """A table's rows from its payload."""
     if encoding == "events":
-        recorded_at, rows = payload
-        return ((pk, f"keel:{pk:032x}", kind, occurred_at, attributes, site, department, actor, "keel", recorded_at)
-                for pk, kind, occurred_at, attributes, site, department, actor in rows)
+        recorded_at, origin, zone, rows = payload
+        stamp = Clock(datetime.fromisoformat(origin), zone).text
+        return ((pk, f"keel:{pk:032x}", kind, stamp(t), attributes, site, department, actor, "keel", recorded_at)
+                for pk, kind, t, attributes, site, department, actor in rows)
     if encoding == "links":
         first, events, objects, qualifiers = payload
         return zip(range(first, first + len(events)), events, objects, qualifiers, strict=True)
