@@ -77,7 +77,7 @@ class Clock:
         self.origin, self.zone = origin, zone
         self.midnight = origin.time() == datetime.min.time()
         self.days: list[str] = []  # "YYYY-MM-DD " per day since the origin
-        self.last: tuple[float, str] = (-1.0, "")
+        self.last: tuple[float, str] = (math.nan, "")  # the last time and its text (NaN equals nothing)
 
     def text(self, t: float) -> str:
         last_t, text = self.last
