@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 import marshal
 import math
+import os
 import pickle
 import shutil
 import sqlite3
@@ -223,6 +224,18 @@ def serve(lines: Any = None, answers: Any = None) -> None:
         raw.close()
 
 
+def remove_orphans(place: Path) -> list[Path]:
+    """Remove the batch folders of bulk runs whose process no longer exists (a run killed
+    outright leaves its folder, and its last batches, in shared memory); returns them."""
+    removed = []
+    for folder in place.glob("keel-bulk-*"):
+        pid = folder.name.removeprefix("keel-bulk-").split("-", 1)[0]
+        if pid.isdigit() and not Path(f"/proc/{pid}").exists() and Path("/proc/self").exists():
+            shutil.rmtree(folder, ignore_errors=True)
+            removed.append(folder)
+    return removed
+
+
 class WriterFailed(RuntimeError):
     """The writer process could not write a batch (its traceback is the message)."""
 
@@ -235,7 +248,9 @@ class BatchWriter:
     def __init__(self, vendor: str, params: dict[str, Any], *, pragmas: tuple[str, ...] = (),
                  skip_triggers: bool = False) -> None:
         shm = Path("/dev/shm")  # noqa: S108 (mkdtemp: a new private folder)
-        self.folder = Path(tempfile.mkdtemp(prefix="keel-bulk-", dir=shm if shm.is_dir() else None))
+        place = shm if shm.is_dir() else Path(tempfile.gettempdir())
+        remove_orphans(place)
+        self.folder = Path(tempfile.mkdtemp(prefix=f"keel-bulk-{os.getpid()}-", dir=place))
         # A fresh interpreter running only this module: no inherited connections, no Django.
         self.process = subprocess.Popen(  # noqa: S603 (this interpreter, this module)
             [sys.executable, "-m", __name__], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)

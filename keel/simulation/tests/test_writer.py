@@ -1,11 +1,14 @@
-"""The bulk path's timestamps are the text Django would store for ``origin + timedelta(minutes=t)``."""
+"""The bulk path's writer: timestamps are the text Django would store for
+``origin + timedelta(minutes=t)``; batch folders of killed runs are cleaned up."""
 
 from __future__ import annotations
 
+import os
 import random
 from datetime import datetime, timedelta
+from pathlib import Path
 
-from keel.simulation.sinks.writer import Clock, minute_micros
+from keel.simulation.sinks.writer import Clock, minute_micros, remove_orphans
 
 
 def minutes_to_try() -> list[float]:
@@ -41,3 +44,22 @@ def test_an_origin_that_is_not_a_midnight_and_times_before_it() -> None:
     midnight = Clock(datetime(2025, 6, 1), "+00:00")
     assert midnight.text(-1.0) == "2025-05-31 23:59:00+00:00"
     assert midnight.text(1441.000001) == "2025-06-02 00:01:00.000060+00:00"
+
+
+def test_a_killed_runs_batch_folder_is_removed_and_a_living_ones_kept(tmp_path: Path) -> None:
+    # Given the folders of a run whose process is gone, of this (living) process, and a stranger's
+    gone = tmp_path / "keel-bulk-999999999-abc"
+    living = tmp_path / f"keel-bulk-{os.getpid()}-def"
+    other = tmp_path / "keel-bulk-old-name"
+    for folder in (gone, living, other):
+        folder.mkdir()
+        (folder / "batch-1.batch").write_bytes(b"rows")
+
+    # When a new run looks for orphans
+    removed = remove_orphans(tmp_path)
+
+    # Then only the dead process's folder is gone
+    assert removed == [gone]
+    assert not gone.exists()
+    assert living.exists()
+    assert other.exists()
