@@ -319,6 +319,7 @@ class BulkSink(ServiceSink):
         # here (a test's): then the batches are written in this process.
         separate = not connection.in_atomic_block if self.writer_process is None else self.writer_process
         if separate and not connection.in_atomic_block:
+            self.restore_indexes()
             self.defer_indexes()
         if separate:
             self.writer = BatchWriter(connection.vendor, connection_params(
@@ -346,6 +347,25 @@ class BulkSink(ServiceSink):
                 for name, definition in cursor.fetchall():
                     cursor.execute(f"DROP INDEX {connection.ops.quote_name(name)}")
                     self.deferred_indexes.append((name, definition))
+
+    def restore_indexes(self) -> list[str]:
+        """Create the event log's declared indexes that are missing: a run killed outright
+        (no ``finish``, no ``abort``) leaves the indexes it deferred dropped. Returns their names."""
+        models = [model for model, _ in TABLES.values() if model._meta.db_table in DEFERRED_TABLES]
+        created = []
+        editor = connection.schema_editor(collect_sql=True)  # only to word the statements, not entered
+        statements = [statement for model in models for statement in editor._model_indexes_sql(model)]
+        with connection.cursor() as cursor:
+            existing = {name for table in DEFERRED_TABLES
+                        for name in connection.introspection.get_constraints(cursor, table)}
+            for statement in statements:
+                name = str(statement.parts["name"]).strip('"')
+                if name not in existing:
+                    cursor.execute(str(statement))
+                    created.append(name)
+        if created:
+            logger.warning("Built the event log's indexes an earlier bulk run left dropped: %s", ", ".join(created))
+        return created
 
     def build_indexes(self) -> None:
         """Build the indexes ``defer_indexes`` dropped (PostgreSQL sorts with parallel workers)."""

@@ -133,6 +133,26 @@ def test_a_failed_bulk_run_leaves_the_indexes_as_they_were() -> None:
     assert indexes() == before
 
 
+@pytest.mark.django_db(transaction=True)
+def test_a_bulk_run_builds_the_indexes_a_killed_run_left_dropped() -> None:
+    # Given a bulk run killed outright after dropping its deferred indexes (no finish, no abort)
+    from keel.simulation.sinks.bulk import BulkSink
+
+    before = indexes()
+    killed = BulkSink()
+    killed.defer_indexes()
+    dropped = sorted(name for name, _ in killed.deferred_indexes)
+    assert len(dropped) >= 7
+    assert sorted(name for (_, name), _ in set(before) - set(indexes())) == dropped
+
+    # When the next bulk run starts
+    with request_meta(RequestMeta(channel="simulation")):
+        simulate(Scenario.from_dict({**SCENARIO, "days": 2}), start=START, bulk=True)
+
+    # Then the schema is the migrations' own again
+    assert indexes() == before
+
+
 def _text(value: Any) -> str:
     if isinstance(value, float) or type(value).__name__ == "Decimal":
         return f"{float(value):.4f}"
