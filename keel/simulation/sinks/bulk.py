@@ -354,7 +354,7 @@ class BulkSink(ServiceSink):
         models = [model for model, _ in TABLES.values() if model._meta.db_table in DEFERRED_TABLES]
         created = []
         editor = connection.schema_editor(collect_sql=True)  # only to word the statements, not entered
-        statements = [statement for model in models for statement in editor._model_indexes_sql(model)]
+        statements = [statement for model in models for statement in editor._model_indexes_sql(model)]  # type: ignore[attr-defined]
         with connection.cursor() as cursor:
             existing = {name for table in DEFERRED_TABLES
                         for name in connection.introspection.get_constraints(cursor, table)}
