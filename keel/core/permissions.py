@@ -100,7 +100,9 @@ def get_action(code: str) -> Action:
 
 
 def all_actions() -> list[Action]:
-    return sorted(_REGISTRY.values(), key=lambda action: (action.area, action.code))
+    """Every declared action, by area (in the areas' order: the six, then administration), then by code."""
+    areas = list(Area)
+    return sorted(_REGISTRY.values(), key=lambda action: (areas.index(action.area), action.code))
 
 
 def actions_for_levels(

@@ -7,7 +7,7 @@ from typing import Any
 from django import forms
 
 from keel.core.errors import ValidationFailed
-from keel.core.permissions import Area, Level, all_actions
+from keel.core.permissions import Action, Area, Level, all_actions
 from keel.organization.choices import DataScopeChoice, SiteKind, TitleLevel
 from keel.organization.models import Department, JobTitle, Site, Team
 
@@ -21,6 +21,19 @@ def apply_problems(form: forms.Form, error: ValidationFailed) -> None:
         form.add_error(name if name in form.fields else None, problem.message)
     if not error.problems:
         form.add_error(None, error.detail)
+
+
+
+def action_choices(actions: list[Action]) -> list[tuple[str, list[tuple[str, str]]]]:
+    """Checkbox choices for actions (in ``all_actions``'s order), grouped under their area.
+
+    >>> action_choices([Action("a.view", Area.COSTS, Level.VIEW, "View a"), Action("b.run", Area.COSTS, Level.OPERATE, "Run b")])
+    [('Resources & costs', [('a.view', 'View a (a.view)'), ('b.run', 'Run b (b.run)')])]
+    """
+    groups: dict[str, list[tuple[str, str]]] = {}
+    for action in actions:
+        groups.setdefault(Area(action.area).label, []).append((action.code, f"{action.label} ({action.code})"))
+    return list(groups.items())
 
 
 class PersonForm(forms.Form):
@@ -61,7 +74,7 @@ class PresetForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        choices = [(action.code, f"{action.label} ({action.code})") for action in all_actions()]
+        choices = action_choices(all_actions())
         self.fields["granted_actions"].choices = choices  # type: ignore[attr-defined]
         self.fields["revoked_actions"].choices = choices  # type: ignore[attr-defined]
         for area in Area:
@@ -118,11 +131,8 @@ class TokenForm(forms.Form):
 
     def __init__(self, *args: Any, person: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["actions"].choices = [  # type: ignore[attr-defined]
-            (action.code, f"{action.label} ({action.code})")
-            for action in all_actions()
-            if person.has_action(action.code)
-        ]
+        self.fields["actions"].choices = action_choices(  # type: ignore[attr-defined]
+            [action for action in all_actions() if person.has_action(action.code)])
 
     def chosen_actions(self) -> list[str]:
         if self.cleaned_data.get("all_actions"):

@@ -204,11 +204,18 @@ def test_screenshots(new_page: Callable[[], Page], make_person: Callable[..., Pe
         ("/organization/people/", "people.png"),
         ("/organization/titles/", "job-titles.png"),
         ("/events/", "event-log.png"),
+        ("/supply-chain/locations/", "locations.png"),
+        ("/organization/tokens/", "api-tokens.png"),
     ):
         coo.goto(url)
         expect(coo.locator("main h1")).to_be_visible()
         shoot(coo, name)
-    for name in ("login", "home-fulfillment-manager", "home-coo", "people", "job-titles", "event-log"):
+    coo.goto(f"/organization/titles/{people['fulfillment-manager'].title_id}/")
+    coo.get_by_text("Grant extra actions").click()
+    expect(coo.get_by_text("Supply chain & logistics", exact=True).first).to_be_visible()
+    shoot(coo, "job-title-preset.png")
+    for name in ("login", "home-fulfillment-manager", "home-coo", "people", "job-titles", "event-log", "locations",
+                 "api-tokens", "job-title-preset"):
         assert (SCREENSHOTS / f"{name}.png").stat().st_size > 10_000
 
 
