@@ -3,7 +3,9 @@
 Usage:
     KEEL_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/keel_bench_kpi .venv/bin/python bench/kpis.py
 Sizes: KEEL_BENCH_ORDERS (1000000), KEEL_BENCH_EVENTS_PER_ORDER (10), KEEL_BENCH_DAYS (365).
-KEEL_BENCH_KEEP=1 reuses a database built before (skips generation).
+KEEL_BENCH_KEEP=1 reuses a database built before (skips generation), for example the one
+``bench/simulation.py`` writes; KEEL_BENCH_NOW=2026-05-31T18:00:00 then measures at the end of
+its simulated year instead of now.
 
 The data has the shapes the simulator writes (orders with one line, shipments with
 carrier and cost, allocation events with the units backordered, holds and address
@@ -256,7 +258,10 @@ def main() -> None:
     from keel.kpis.selectors import tiles
     from keel.organization.models import Person
 
-    now = datetime.now(UTC).replace(microsecond=0)
+    # KEEL_BENCH_NOW (ISO 8601, UTC) measures a kept database at another moment, e.g. the end of the
+    # simulator's bulk benchmark (bench/simulation.py simulates 2025-06-01 to 2026-05-31).
+    now = (datetime.fromisoformat(os.environ["KEEL_BENCH_NOW"]).replace(tzinfo=UTC) if os.environ.get("KEEL_BENCH_NOW")
+           else datetime.now(UTC).replace(microsecond=0))
     began = time.perf_counter()
     if KEEP:
         counts: dict[str, int] = {}

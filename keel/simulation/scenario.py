@@ -17,6 +17,7 @@ so a typo never silently falls back to a default.
 
 from __future__ import annotations
 
+import math
 import tomllib
 from dataclasses import dataclass, field, fields, is_dataclass
 from datetime import date
@@ -147,6 +148,7 @@ class Problem:
     supplier: str = ""
     from_week: int = 0
     extra_days_per_week: float = 0.0
+    max_extra_days: float = math.inf  # the drift stops growing there (a year-long run would otherwise add months)
     sku_rank: int = 0  # which item, by popularity (1 = the most popular)
     surge_from_day: int = 0
     surge: float = 1.0
@@ -242,6 +244,8 @@ class Scenario:
                 problems.append(f"{where}.supplier: {problem.supplier!r} is not one of the scenario's suppliers")
             if problem.weekday and problem.weekday not in WEEKDAYS:
                 problems.append(f"{where}.weekday: a day name such as 'monday'")
+            if not problem.max_extra_days > 0:
+                problems.append(f"{where}.max_extra_days: more than 0 (leave it out for no limit)")
         for shift in self.warehouse.shifts:
             if not 0 <= shift.start_hour < shift.end_hour <= 24:
                 problems.append(f"warehouse.shifts: {shift.name} must start before it ends, within the day")

@@ -8,7 +8,7 @@ grouped into one purchase order per supplier. The rule is the default replenishm
 policy (:class:`MinMaxRule`); another one (``world.replenishment``, for instance
 ``keel.simulation.policies.KeelPolicy``) decides instead when set. Another person approves it (four eyes)
 and it is sent. Deliveries arrive after a log-normal lead time (one planted supplier's
-lead time drifts upward from a given week), some in two parts, with a few units
+lead time drifts upward from a given week, up to a limit), some in two parts, with a few units
 rejected at the door. Stockouts and backorders follow as they do in real companies.
 """
 
@@ -43,12 +43,18 @@ class Purchasing:
         for site in range(len(world.scenario.sites)):
             world.env.process(self.review(site))
 
-    def lead_time(self, supplier_index: int, day: int) -> float:
+    def mean_lead_time(self, supplier_index: int, day: int) -> float:
+        """The supplier's mean lead time in days for an order sent on ``day``, the planted drift included."""
         supplier = self.world.suppliers[supplier_index]
-        mean, sd = supplier.lead_time_days, max(supplier.lead_time_sd, 0.1)
+        mean = supplier.lead_time_days
         drift = self.drift
         if drift and drift.supplier == supplier.code and day // 7 >= drift.from_week:
-            mean += drift.extra_days_per_week * (day // 7 - drift.from_week + 1)
+            mean += min(drift.extra_days_per_week * (day // 7 - drift.from_week + 1), drift.max_extra_days)
+        return mean
+
+    def lead_time(self, supplier_index: int, day: int) -> float:
+        supplier = self.world.suppliers[supplier_index]
+        mean, sd = self.mean_lead_time(supplier_index, day), max(supplier.lead_time_sd, 0.1)
         sigma = math.sqrt(math.log(1 + (sd / mean) ** 2))
         return float(self.rng.lognormal(math.log(mean) - sigma * sigma / 2, sigma))
 

@@ -103,7 +103,32 @@ def test_scenario_files_are_checked_key_by_key() -> None:
     with pytest.raises(ScenarioError, match="channels: the shares must add up to 1"):
         Scenario.from_dict({"channels": [{"code": "web", "name": "Web", "kind": "web_store", "share": 0.5,
                                           "daily_spend": 10}]})
+    with pytest.raises(ScenarioError, match=r"problems\[0\].max_extra_days: more than 0"):
+        Scenario.from_dict({"problems": [{"kind": "supplier_lead_time_drift", "supplier": "CASAHOME",
+                                          "max_extra_days": 0}]})
     assert Scenario.load().problem("address_rework") is not None
+
+
+def test_a_supplier_lead_time_drift_grows_weekly_up_to_its_limit() -> None:
+    from keel.simulation.areas.purchasing import Purchasing
+    from keel.simulation.engine import build
+    from keel.simulation.sinks.memory import CountingSink
+
+    # Given the demo scenario's drift: 1.5 days more every week from week 2, at most 14 days more
+    scenario = Scenario.load(days=400)
+    drift = scenario.problem("supplier_lead_time_drift")
+    assert (drift.from_week, drift.extra_days_per_week, drift.max_extra_days) == (2, 1.5, 14.0)
+    world = build(scenario, CountingSink(), start=START)
+    purchasing = Purchasing()
+    purchasing.start(world)
+    casa = next(supplier.index for supplier in world.suppliers if supplier.code == "CASAHOME")
+    other = next(supplier.index for supplier in world.suppliers if supplier.code != "CASAHOME")
+    base, other_base = world.suppliers[casa].lead_time_days, world.suppliers[other].lead_time_days
+
+    # Then its mean lead time is unchanged before week 2, grows 1.5 days a week, and stops at 14 days more
+    extra = [purchasing.mean_lead_time(casa, week * 7) - base for week in (0, 1, 2, 3, 10, 11, 30, 52)]
+    assert extra == [0.0, 0.0, 1.5, 3.0, 13.5, 14.0, 14.0, 14.0]
+    assert purchasing.mean_lead_time(other, 52 * 7) == other_base
 
 
 @pytest.mark.django_db
