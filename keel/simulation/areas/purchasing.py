@@ -137,15 +137,27 @@ class Purchasing:
         self.release_backorders(po.site, items)
 
     def release_backorders(self, site: int, items: set[int]) -> None:
-        """Send backordered orders that wait for the received items back to the order desk."""
+        """Send backordered orders that wait for the received items back to the order desk,
+        oldest first, while the received stock lasts: an order goes back only if some of what
+        it waits for is free now, so the desk does not retry orders that would only be
+        backordered again (as an allocation run releases backorders by date, not all at once)."""
         world = self.world
         queue = world.queue(site, "allocate")
+        free = {item: int(world.on_hand[site, item] - world.reserved[site, item]) for item in items}
         for order in world.backorders[site]:
-            if order.queued_for_allocation:
+            wanted = [(line.item, line.quantity - line.allocated) for line in order.lines
+                      if line.item in free and line.allocated < line.quantity]
+            if not wanted:
                 continue
-            if any(line.item in items and line.allocated < line.quantity for line in order.lines):
+            if not order.queued_for_allocation:  # one already waiting at the desk takes its share too
+                if all(free[item] <= 0 for item, _ in wanted):
+                    continue
                 order.queued_for_allocation = True
                 queue.add(order)
+            for item, need in wanted:
+                free[item] -= need
+            if all(quantity <= 0 for quantity in free.values()):
+                break
 
 
 class MinMaxRule:
