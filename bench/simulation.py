@@ -128,6 +128,7 @@ def main() -> None:
     print(f"  handing batches over: {getattr(sink, 'flush_seconds', 0.0):.1f} s, of which waiting for the writer "
           f"process: {getattr(sink, 'writer_waited', 0.0):.1f} s")
     print(f"  building the deferred indexes at the end: {getattr(sink, 'index_seconds', 0.0):.1f} s")
+    print(f"  planner statistics (ANALYZE, PostgreSQL) at the end: {getattr(sink, 'analyze_seconds', 0.0):.1f} s")
     table_seconds = sorted(getattr(sink, "writer_table_seconds", {}).items(), key=lambda pair: -pair[1])
     print("  writer's seconds per table: " + ", ".join(f"{table} {seconds:.1f}" for table, seconds in table_seconds))
     print(f"  writer process: {writer.ru_utime + writer.ru_stime:.1f} s of CPU, peak memory "

@@ -264,6 +264,7 @@ class BulkSink(ServiceSink):
         self.quoted_texts: dict[str, str] = {}
         self.deferred_indexes: list[tuple[str, str]] = []  # (name, definition) dropped for the load
         self.index_seconds = 0.0  # building them again at the end
+        self.analyze_seconds = 0.0  # PostgreSQL's planner statistics after a bulk load
         # The event log's rows, compact (see writer.EVENT_COLUMNS and LINK_COLUMNS): events without
         # what follows from their key, links as three columns.
         self.event_rows: list[tuple[Any, ...]] = []
@@ -872,6 +873,7 @@ class BulkSink(ServiceSink):
                 self.writer_waited = self.writer.waited
                 self.writer_table_seconds = self.writer.table_seconds
             self.writer = None
+        loaded_in_bulk = bool(self.deferred_indexes)  # outside a transaction, by the writer process
         self.build_indexes()
         self.check_stock(world)
         with transaction.atomic():
@@ -887,6 +889,14 @@ class BulkSink(ServiceSink):
             with connection.cursor() as cursor:
                 for sql in connection.ops.sequence_reset_sql(no_style(), [model for model, _ in TABLES.values()]):
                     cursor.execute(sql)
+        if loaded_in_bulk and self.is_postgres:
+            # Fresh planner statistics, as PostgreSQL's guide to populating a database advises: without
+            # them the first queries on millions of new rows are planned from guesses (autovacuum analyses later).
+            began = wall.perf_counter()
+            with connection.cursor() as cursor:
+                cursor.execute("ANALYZE " + ", ".join(connection.ops.quote_name(model._meta.db_table)
+                                                      for model, _ in TABLES.values()))
+            self.analyze_seconds = wall.perf_counter() - began
         self.restore()
 
     def purchase_rows(self, record: _Purchase, world: World) -> None:
